@@ -1,0 +1,2 @@
+"""Numba kernels: the network (:mod:`.network`), the training loop (:mod:`.loop`), the
+compiled dispatch to update rules (:mod:`.dispatch`), sample orders (:mod:`.rng`) and the clock."""

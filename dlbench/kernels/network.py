@@ -1,0 +1,113 @@
+"""Numba kernels of the network: forward pass, losses and backpropagation.
+
+All kernels take the flat parameter vector ``theta`` (see :mod:`dlbench.model`) and stream over
+samples, so no N×H buffer is allocated. Losses (per sample, averaged over the batch):
+
+- ``LOSS_BCE``: binary cross-entropy from the logit, ``softplus(z) - y z``, written as
+  ``max(z, 0) - y z + log1p(exp(-|z|))`` so that it is exact and finite for any finite logit;
+  ``dl/dz = sigmoid(z) - y``.
+- ``LOSS_MSE``: the article's ``1/2 (y - sigmoid(z))^2`` (so the mean is ``J = 1/(2N) sum``);
+  ``dl/dz = (p - y) p (1 - p)``.
+
+ReLU's derivative at 0 is taken as 0, as in PyTorch.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from .._numba_config import JIT
+
+LOSS_BCE = 0
+LOSS_MSE = 1
+
+
+@njit(**JIT)
+def sigmoid(z):
+    """Numerically stable logistic function."""
+    if z >= 0.0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+@njit(**JIT)
+def sample_loss(z, y, loss_code):
+    """Loss of one sample with logit ``z`` and label ``y``, and its derivative in ``z``."""
+    if loss_code == LOSS_BCE:
+        loss = max(z, 0.0) - y * z + math.log1p(math.exp(-abs(z)))
+        return loss, sigmoid(z) - y
+    p = sigmoid(z)
+    return 0.5 * (y - p) * (y - p), (p - y) * p * (1.0 - p)
+
+
+@njit(**JIT)
+def loss_grad(theta, X, y, idx, start, stop, loss_code, grad, z1, want_grad):
+    """Mean loss and accuracy over samples ``idx[start:stop]``; if ``want_grad``, also write
+    the gradient of the mean loss into ``grad`` (overwritten). ``z1`` is a length-H work array."""
+    D = X.shape[1]
+    H = z1.shape[0]
+    ob1 = D * H
+    ow2 = ob1 + H
+    ob2 = ow2 + H
+    if want_grad:
+        for k in range(grad.shape[0]):
+            grad[k] = 0.0
+    total = 0.0
+    correct = 0
+    for s in range(start, stop):
+        i = idx[s]
+        for h in range(H):
+            z1[h] = theta[ob1 + h]
+        for d in range(D):
+            xd = X[i, d]
+            row = d * H
+            for h in range(H):
+                z1[h] += xd * theta[row + h]
+        z = theta[ob2]
+        for h in range(H):
+            if z1[h] > 0.0:
+                z += z1[h] * theta[ow2 + h]
+        loss, dz = sample_loss(z, y[i], loss_code)
+        total += loss
+        if (z > 0.0) == (y[i] > 0.5):
+            correct += 1
+        if want_grad:
+            grad[ob2] += dz
+            for h in range(H):
+                if z1[h] > 0.0:
+                    grad[ow2 + h] += dz * z1[h]
+                    delta = dz * theta[ow2 + h]
+                    grad[ob1 + h] += delta
+                    for d in range(D):
+                        grad[d * H + h] += delta * X[i, d]
+    count = stop - start
+    if want_grad:
+        inv = 1.0 / count
+        for k in range(grad.shape[0]):
+            grad[k] *= inv
+    return total / count, correct / count
+
+
+@njit(**JIT)
+def logits(theta, X, n_hidden):
+    """Logits of every sample (for prediction)."""
+    N, D = X.shape
+    out = np.empty(N)
+    z1 = np.empty(n_hidden)
+    H = n_hidden
+    for i in range(N):
+        for h in range(H):
+            z1[h] = theta[D * H + h]
+        for d in range(D):
+            for h in range(H):
+                z1[h] += X[i, d] * theta[d * H + h]
+        z = theta[D * H + 2 * H]
+        for h in range(H):
+            if z1[h] > 0.0:
+                z += z1[h] * theta[D * H + H + h]
+        out[i] = z
+    return out

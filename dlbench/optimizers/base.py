@@ -1,0 +1,80 @@
+"""The declarative record of an optimizer.
+
+An optimizer in dlbench is two things (after optax): an *update rule*, a small function over flat
+float64 arrays that Numba compiles into the training loop, and an :class:`Optimizer` record that
+says what the rule is called, which hyperparameters it takes (with defaults and ranges), how many
+state slots it needs and whose convention it follows. Several records can share a rule: ``gd``,
+``sgd``, ``minibatch``, ``momentum`` and ``nesterov`` are all ``torch.optim.SGD``'s rule with
+different fixed values and batch sizes.
+
+Rules share one signature, ``rule(theta, grad, state, scalars, hp, lr, step)``: ``theta`` is
+updated in place, ``state`` is an (n_slots, P) array of per-parameter slots (zero at the start),
+``scalars`` a small vector of scalar state (zero at the start), ``hp`` the rule's hyperparameters
+in the order of :attr:`Optimizer.kernel_args`, ``lr`` the learning rate of this step and ``step``
+the 1-based count of updates made so far including this one.
+
+This module imports neither NumPy nor Numba, so listing optimizers (and ``--help``) stays fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from ..hyper import Hyper, check_values
+
+__all__ = ["Optimizer", "WEIGHT_DECAY", "N_SCALARS"]
+
+N_SCALARS = 4
+
+WEIGHT_DECAY = Hyper("weight_decay", 0.0, "L2 penalty added to the gradient (coupled weight decay)", low=0.0)
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """What the registry knows about one optimizer name."""
+
+    name: str
+    rule: int
+    """Dispatch code of the update rule inside the training kernel."""
+    summary: str
+    reference: str
+    """Whose convention the rule follows, e.g. ``torch.optim.Adam``."""
+    default_lr: float
+    hypers: tuple[Hyper, ...] = ()
+    kernel_args: tuple[str, ...] = ()
+    """Names of the values the rule reads from ``hp``, in order (hypers or ``fixed``)."""
+    fixed: Mapping[str, float] = field(default_factory=dict)
+    n_slots: int = 0
+    batch_size: int | None = None
+    """Default batch size: ``None`` for full batch."""
+    schedule: str | None = None
+    """Schedule this optimizer implies (``dynamic`` = gd + ``bold-driver``)."""
+    full_batch_only: bool = False
+    state_shape: Callable[[Mapping[str, Any]], tuple[int, int]] | None = None
+    """For rules whose state size depends on hyperparameters (L-BFGS's history)."""
+
+    def state_size(self, values: Mapping[str, Any], n_samples: int = 0) -> tuple[int, int]:
+        """``(n_slots, n_scalars)`` of state this rule needs for checked ``values``."""
+        if self.state_shape is not None:
+            return self.state_shape(values)
+        return self.n_slots, N_SCALARS
+
+    def check(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Defaults overlaid with the checked user ``values`` (raises ``ConfigError``)."""
+        return check_values(self.hypers, values, self.name)
+
+    def kernel_hp(self, values: Mapping[str, Any]) -> list[float]:
+        """The rule's ``hp`` vector for checked ``values`` (booleans as 0/1, pairs flattened)."""
+        merged = {**values, **self.fixed}
+        out: list[float] = []
+        for name in self.kernel_args:
+            value = merged[name]
+            if isinstance(value, (tuple, list)):
+                out.extend(float(v) for v in value)
+            else:
+                out.append(float(value))
+        return out
+
+    def defaults(self) -> dict[str, Any]:
+        return {h.name: h.default for h in self.hypers}

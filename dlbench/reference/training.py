@@ -1,0 +1,78 @@
+"""A plain NumPy training loop with the same semantics as :func:`dlbench.kernels.loop.train_loop`.
+
+Python loops over epochs and batches here (that is the point of a reference); sample orders come
+from the same generator as the kernel's (:func:`dlbench.kernels.rng.epoch_orders`), so stochastic
+methods can be compared step by step.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..kernels.rng import epoch_orders
+from ..model import Params
+from ..optimizers import get_optimizer
+from ..schedules import get_schedule
+from ..training import DIVERGENCE_FACTOR, prepare
+from .controllers import REFERENCE_CONTROLLERS
+from .network import loss_grad
+from .optimizers import REFERENCE_RULES
+
+
+def reference_train(X, y, params: Params, optimizer="gd", epochs=1000, lr=None, batch_size=None, loss="bce",
+                    seed=0, tol=None, patience=None, schedule=None, schedule_params=None, **hyperparameters):
+    """Same arguments as :func:`dlbench.train`; returns ``(losses, accuracies, lrs, theta)``."""
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    y = np.ascontiguousarray(y, dtype=np.float64)
+    plan = prepare(optimizer, X.shape[0], epochs, lr, batch_size, loss, tol, patience, schedule, schedule_params, hyperparameters)
+    spec = get_optimizer(plan.optimizer)
+    hp = {**plan.hyperparameters, **spec.fixed}
+    rule = REFERENCE_RULES[plan.rule]
+    controller = REFERENCE_CONTROLLERS.get(plan.controller)
+    ctrl_hp = get_schedule(plan.schedule).check(plan.schedule_params)
+    H = params.n_hidden
+    N = X.shape[0]
+    theta = params.to_vector()
+    state: dict = {}
+    cstate: dict = {}
+    full = plan.batch_size >= N
+    orders = None if full else epoch_orders(seed, N, plan.epochs)
+    loss_v, acc, grad = loss_grad(theta, X, y, H, plan.loss)
+    losses, accs, lrs = [loss_v], [acc], []
+    limit = DIVERGENCE_FACTOR * max(loss_v, 1.0)
+    best, bad, step, cur = loss_v, 0, 0, plan.lr
+    for epoch in range(plan.epochs):
+        cur = cur if controller else plan.rates[epoch]
+        lrs.append(cur)
+        saved = (theta.copy(), {k: np.copy(v) for k, v in state.items()}, step)
+        if full:
+            step += 1
+            rule(theta, grad, state, hp, cur, step)
+        else:
+            for start in range(0, N, plan.batch_size):
+                idx = orders[epoch, start : start + plan.batch_size]
+                _, _, g = loss_grad(theta, X[idx], y[idx], H, plan.loss)
+                step += 1
+                rule(theta, g, state, hp, cur, step)
+        new_loss, new_acc, grad = loss_grad(theta, X, y, H, plan.loss)
+        stop = False
+        if controller:
+            cur, accept, stop = controller(cstate, ctrl_hp, cur, loss_v, new_loss)
+            if not accept:
+                theta, state, step = saved
+                new_loss, new_acc, grad = loss_grad(theta, X, y, H, plan.loss)
+        losses.append(new_loss)
+        accs.append(new_acc)
+        if not math.isfinite(new_loss) or new_loss > limit:
+            break
+        if plan.patience:
+            bad = bad + 1 if new_loss > best - plan.tol else 0
+            best = min(best, new_loss)
+            if bad >= plan.patience:
+                break
+        if stop:
+            break
+        loss_v = new_loss
+    return np.array(losses), np.array(accs), np.array(lrs), theta

@@ -1,0 +1,294 @@
+"""``dlbench.train``: check the request once, then run the compiled training loop."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+
+from .data import as_arrays
+from .errors import ConfigError, invalid
+from .model import Params, n_params
+from .optimizers import get_optimizer
+from .optimizers.base import N_SCALARS
+from .schedules import get_schedule
+
+__all__ = ["train", "TrainResult", "LOSSES", "DIVERGENCE_FACTOR", "kernel_compile_seconds", "prepare"]
+
+LOSSES = {"bce": 0, "mse": 1}
+DIVERGENCE_FACTOR = 1e3
+"""A run diverged when its loss is non-finite or above ``DIVERGENCE_FACTOR * max(initial loss, 1)``."""
+
+_compile = {"seconds": None, "source": None}
+
+
+@dataclass
+class TrainResult:
+    """What one training run produced. Arrays are indexed by epoch: ``losses[k]`` and
+    ``accuracies[k]`` are measured on the whole training set after ``k`` epochs (``k = 0`` is the
+    initial parameters), ``learning_rates[k]`` is the rate used during epoch ``k`` and
+    ``elapsed[k]`` the training seconds after epoch ``k``."""
+
+    losses: np.ndarray
+    accuracies: np.ndarray
+    learning_rates: np.ndarray
+    elapsed: np.ndarray
+    params: Params
+    epochs_run: int
+    converged: bool
+    diverged: bool
+    train_seconds: float
+    compile_seconds: float
+    optimizer: str
+    lr: float
+    batch_size: int
+    loss: str
+    seed: int
+    hyperparameters: dict = field(default_factory=dict)
+    schedule: str = "constant"
+    schedule_params: dict = field(default_factory=dict)
+
+    @property
+    def final_loss(self) -> float:
+        return float(self.losses[-1])
+
+    @property
+    def best_loss(self) -> float:
+        finite = self.losses[np.isfinite(self.losses)]
+        return float(finite.min()) if finite.size else math.nan
+
+    @property
+    def final_accuracy(self) -> float:
+        return float(self.accuracies[-1])
+
+    def curve(self):
+        """The run as a tidy :class:`pandas.DataFrame`, one row per epoch."""
+        import pandas as pd
+
+        n = self.epochs_run + 1
+        lrs = np.append(self.learning_rates, np.nan)[:n]
+        return pd.DataFrame(
+            {
+                "epoch": np.arange(n),
+                "loss": self.losses,
+                "accuracy": self.accuracies,
+                "lr": lrs,
+                "elapsed_s": self.elapsed,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A checked training request, ready for the kernel."""
+
+    optimizer: str
+    rule: int
+    hyperparameters: dict
+    hp: np.ndarray
+    n_slots: int
+    n_scalars: int
+    lr: float
+    batch_size: int
+    schedule: str
+    schedule_params: dict
+    controller: int
+    ctrl_hp: np.ndarray
+    rates: np.ndarray
+    loss: str
+    epochs: int
+    tol: float
+    patience: int
+
+
+def _positive_int(value, name, owner="train", low=1):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise invalid(name, owner, f"an integer >= {low}", value)
+    return int(value)
+
+
+def prepare(
+    optimizer: str,
+    n_samples: int,
+    epochs: int = 1000,
+    lr: float | None = None,
+    batch_size: int | None = None,
+    loss: str = "bce",
+    tol: float | None = None,
+    patience: int | None = None,
+    schedule: str | None = None,
+    schedule_params: Mapping[str, Any] | None = None,
+    hyperparameters: Mapping[str, Any] | None = None,
+) -> _Plan:
+    """Check every option of a training run once (raises :class:`ConfigError`)."""
+    spec = get_optimizer(optimizer)
+    epochs = _positive_int(epochs, "epochs")
+    if loss not in LOSSES:
+        raise invalid("loss", "train", "one of " + ", ".join(map(repr, LOSSES)), loss)
+    if lr is None:
+        lr = spec.default_lr
+    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating, np.integer)) or not math.isfinite(lr) or lr <= 0:
+        raise invalid("lr", spec.name, "a finite float > 0", lr)
+    if batch_size is None:
+        batch_size = spec.batch_size if spec.batch_size is not None else n_samples
+    else:
+        batch_size = _positive_int(batch_size, "batch_size")
+        if batch_size > n_samples:
+            raise invalid("batch_size", "train", f"an integer in [1, {n_samples}] (the number of samples)", batch_size)
+    batch_size = min(batch_size, n_samples)
+    if spec.full_batch_only and batch_size < n_samples:
+        raise invalid("batch_size", spec.name, f"the full batch ({n_samples}); {spec.name} does not take mini-batches", batch_size)
+    if tol is not None and (isinstance(tol, bool) or not math.isfinite(tol) or tol < 0):
+        raise invalid("tol", "train", "a finite float >= 0", tol)
+    if patience is not None:
+        patience = _positive_int(patience, "patience")
+    if tol is not None and patience is None:
+        patience = 10
+    if patience is not None and tol is None:
+        tol = 0.0
+
+    hyper_values = dict(hyperparameters or {})
+    sched_values = dict(schedule_params or {})
+    if schedule is None:
+        schedule = spec.schedule or "constant"
+        if spec.schedule is not None:
+            # a preset's schedule takes its parameters as hyperparameters too (dynamic: increase=...)
+            sched_names = {h.name for h in get_schedule(schedule).hypers}
+            sched_values.update({k: hyper_values.pop(k) for k in list(hyper_values) if k in sched_names})
+    hyper_values = spec.check(hyper_values)
+    sched = get_schedule(schedule)
+    sched_values = sched.check(sched_values)
+    if sched.controller:
+        rates = np.full(epochs, float(lr))
+    else:
+        rates = np.ascontiguousarray(sched.rates(float(lr), epochs, sched_values, n_samples), dtype=np.float64)
+    n_slots, n_scalars = spec.state_size(hyper_values, n_samples)
+    return _Plan(
+        optimizer=spec.name,
+        rule=spec.rule,
+        hyperparameters=hyper_values,
+        hp=np.array(spec.kernel_hp(hyper_values) or [0.0], dtype=np.float64),
+        n_slots=n_slots,
+        n_scalars=n_scalars,
+        lr=float(lr),
+        batch_size=int(batch_size),
+        schedule=sched.name,
+        schedule_params=sched_values,
+        controller=sched.controller,
+        ctrl_hp=np.array(sched.kernel_hp(sched_values) or [0.0], dtype=np.float64),
+        rates=rates,
+        loss=loss,
+        epochs=epochs,
+        tol=float(tol) if tol is not None else 0.0,
+        patience=int(patience) if patience is not None else 0,
+    )
+
+
+def _run_kernel(X, y, theta, n_hidden, plan: _Plan, seed: int):
+    from .kernels.loop import STATUS_CONVERGED, STATUS_DIVERGED, train_loop
+
+    E = plan.epochs
+    losses = np.full(E + 1, np.nan)
+    accs = np.full(E + 1, np.nan)
+    lrs = np.full(E, np.nan)
+    times = np.full(E + 1, np.nan)
+    state = np.zeros((max(plan.n_slots, 1), theta.shape[0]))
+    scalars = np.zeros(max(plan.n_scalars, N_SCALARS))
+    t0 = time.perf_counter()
+    epochs_run, status = train_loop(
+        X, y, theta, n_hidden, LOSSES[plan.loss],
+        plan.rule, plan.hp, state, scalars,
+        plan.rates, plan.controller, plan.ctrl_hp,
+        plan.batch_size, seed, plan.epochs, plan.tol, plan.patience, DIVERGENCE_FACTOR,
+        losses, accs, lrs, times,
+    )
+    seconds = time.perf_counter() - t0
+    n = epochs_run + 1
+    return (losses[:n], accs[:n], lrs[:epochs_run], times[:n], int(epochs_run),
+            status == STATUS_CONVERGED, status == STATUS_DIVERGED, seconds)
+
+
+def kernel_compile_seconds() -> tuple[float, str]:
+    """Compile (or load from the on-disk cache) the training kernel once per process.
+
+    Returns the seconds it took and ``"compiled"``, ``"cache"`` or ``"already loaded"``. Later
+    calls cost nothing, so training times never include compilation.
+    """
+    if _compile["seconds"] is not None:
+        return 0.0, "already loaded"
+    t0 = time.perf_counter()
+    from .kernels.loop import train_loop
+
+    plan = prepare("gd", 2, epochs=1)
+    X = np.zeros((2, 1))
+    y = np.array([0.0, 1.0])
+    _run_kernel(X, y, np.zeros(n_params(1, 1)), 1, plan, 0)
+    seconds = time.perf_counter() - t0
+    hits = sum(train_loop.stats.cache_hits.values())
+    _compile["seconds"] = seconds
+    _compile["source"] = "cache" if hits else "compiled"
+    return seconds, _compile["source"]
+
+
+def train(
+    X,
+    y,
+    params: Params,
+    optimizer: str = "gd",
+    epochs: int = 1000,
+    lr: float | None = None,
+    batch_size: int | None = None,
+    loss: str = "bce",
+    seed: int = 0,
+    tol: float | None = None,
+    patience: int | None = None,
+    schedule: str | None = None,
+    schedule_params: Mapping[str, Any] | None = None,
+    **hyperparameters: Any,
+) -> TrainResult:
+    """Train the network from ``params`` (which is never modified) and return a :class:`TrainResult`.
+
+    ``optimizer`` is a registered name (``dlbench.OPTIMIZERS``); ``lr=None`` and
+    ``batch_size=None`` take the optimizer's defaults (an explicit value always wins);
+    ``schedule`` names a learning-rate schedule with ``schedule_params``; other keyword arguments
+    are the optimizer's hyperparameters. ``seed`` drives the sample order of stochastic methods.
+    With ``tol``/``patience``, training stops once the loss has not improved by more than ``tol``
+    for ``patience`` epochs (``converged``); a non-finite or exploding loss stops the run with
+    ``diverged`` set, keeping its curve up to that point.
+    """
+    X, y = as_arrays(X, y)
+    if not isinstance(params, Params):
+        raise invalid("params", "train", "a dlbench.Params", type(params).__name__)
+    if params.n_features != X.shape[1]:
+        raise invalid("params", "train", f"weights for {X.shape[1]} features", f"weights for {params.n_features}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**63:
+        raise invalid("seed", "train", "an integer in [0, 2**63)", seed)
+    plan = prepare(optimizer, X.shape[0], epochs, lr, batch_size, loss, tol, patience, schedule, schedule_params, hyperparameters)
+    compile_seconds, _ = kernel_compile_seconds()
+    theta = params.to_vector()
+    losses, accs, lrs, times, epochs_run, converged, diverged, seconds = _run_kernel(
+        X, y, theta, params.n_hidden, plan, int(seed)
+    )
+    return TrainResult(
+        losses=losses,
+        accuracies=accs,
+        learning_rates=lrs,
+        elapsed=times,
+        params=Params.from_vector(theta, params.n_features, params.n_hidden),
+        epochs_run=epochs_run,
+        converged=converged,
+        diverged=diverged,
+        train_seconds=seconds,
+        compile_seconds=compile_seconds,
+        optimizer=plan.optimizer,
+        lr=plan.lr,
+        batch_size=plan.batch_size,
+        loss=plan.loss,
+        seed=int(seed),
+        hyperparameters=plan.hyperparameters,
+        schedule=plan.schedule,
+        schedule_params=plan.schedule_params,
+    )
