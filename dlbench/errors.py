@@ -19,6 +19,10 @@ class ConfigError(DlbenchError, ValueError):
     """A parameter, option or experiment file has a bad value: a usage error, exit status 2."""
 
     exit_code = 2
+    param: str | None = None
+    """The parameter at fault, when one is (the command line names its option instead)."""
+    expected: str | None = None
+    got: object = None
 
 
 def invalid(name: str, owner: str, expected: str, got: object) -> ConfigError:
@@ -27,4 +31,6 @@ def invalid(name: str, owner: str, expected: str, got: object) -> ConfigError:
     >>> str(invalid("momentum", "sgd", "a float in [0, 1]", 1.5))
     "The 'momentum' parameter of sgd must be a float in [0, 1]. Got 1.5 instead."
     """
-    return ConfigError(f"The '{name}' parameter of {owner} must be {expected}. Got {got!r} instead.")
+    error = ConfigError(f"The '{name}' parameter of {owner} must be {expected}. Got {got!r} instead.")
+    error.param, error.expected, error.got = name, expected, got
+    return error

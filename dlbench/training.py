@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -187,7 +188,33 @@ def prepare(
     )
 
 
-def _run_kernel(X, y, theta, n_hidden, plan: _Plan, seed: int):
+def _call_with_progress(fn, args, times, progress):
+    """Run the kernel ``fn(*args)`` in a worker thread (it releases the GIL) while this thread
+    reports ``progress(epochs_done, epochs)`` from the epochs the kernel has timed so far."""
+    out: dict = {}
+
+    def work():
+        try:
+            out["value"] = fn(*args)
+        except BaseException as exc:  # pragma: no cover - re-raised below
+            out["error"] = exc
+
+    worker = threading.Thread(target=work, name="dlbench-kernel", daemon=True)
+    worker.start()
+    total = times.shape[0] - 1
+    try:
+        while worker.is_alive():
+            worker.join(0.05)
+            progress(int(np.count_nonzero(~np.isnan(times))) - 1, total)
+    except KeyboardInterrupt:
+        worker.join()
+        raise
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
+def _run_kernel(X, y, theta, n_hidden, plan: _Plan, seed: int, progress=None):
     from .kernels.loop import STATUS_CONVERGED, STATUS_DIVERGED, train_loop
 
     E = plan.epochs
@@ -197,14 +224,18 @@ def _run_kernel(X, y, theta, n_hidden, plan: _Plan, seed: int):
     times = np.full(E + 1, np.nan)
     state = np.zeros((max(plan.n_slots, 1), theta.shape[0]))
     scalars = np.zeros(max(plan.n_scalars, N_SCALARS))
-    t0 = time.perf_counter()
-    epochs_run, status = train_loop(
+    args = (
         X, y, theta, n_hidden, LOSSES[plan.loss],
         plan.rule, plan.hp, state, scalars,
         plan.rates, plan.controller, plan.ctrl_hp,
         plan.batch_size, seed, plan.epochs, plan.tol, plan.patience, DIVERGENCE_FACTOR,
         losses, accs, lrs, times,
     )
+    t0 = time.perf_counter()
+    if progress is None:
+        epochs_run, status = train_loop(*args)
+    else:
+        epochs_run, status = _call_with_progress(train_loop, args, times, progress)
     seconds = time.perf_counter() - t0
     n = epochs_run + 1
     return (losses[:n], accs[:n], lrs[:epochs_run], times[:n], int(epochs_run),
@@ -247,6 +278,7 @@ def train(
     patience: int | None = None,
     schedule: str | None = None,
     schedule_params: Mapping[str, Any] | None = None,
+    progress=None,
     **hyperparameters: Any,
 ) -> TrainResult:
     """Train the network from ``params`` (which is never modified) and return a :class:`TrainResult`.
@@ -257,7 +289,8 @@ def train(
     are the optimizer's hyperparameters. ``seed`` drives the sample order of stochastic methods.
     With ``tol``/``patience``, training stops once the loss has not improved by more than ``tol``
     for ``patience`` epochs (``converged``); a non-finite or exploding loss stops the run with
-    ``diverged`` set, keeping its curve up to that point.
+    ``diverged`` set, keeping its curve up to that point. ``progress(epochs_done, epochs)``, if
+    given, is called every 50 ms while the kernel runs in a worker thread.
     """
     X, y = as_arrays(X, y)
     if not isinstance(params, Params):
@@ -270,7 +303,7 @@ def train(
     compile_seconds, _ = kernel_compile_seconds()
     theta = params.to_vector()
     losses, accs, lrs, times, epochs_run, converged, diverged, seconds = _run_kernel(
-        X, y, theta, params.n_hidden, plan, int(seed)
+        X, y, theta, params.n_hidden, plan, int(seed), progress
     )
     return TrainResult(
         losses=losses,
@@ -291,4 +324,23 @@ def train(
         hyperparameters=plan.hyperparameters,
         schedule=plan.schedule,
         schedule_params=plan.schedule_params,
+    )
+
+
+def check_experiment_run(experiment, run) -> _Plan:
+    """Check one run of an experiment without training (raises :class:`ConfigError`)."""
+    from .data import PROBLEMS
+    from .model import INITS
+
+    if experiment.problem not in PROBLEMS:
+        raise invalid("problem", "the experiment", "one of " + ", ".join(map(repr, PROBLEMS)), experiment.problem)
+    if experiment.init not in INITS:
+        raise invalid("init", "the experiment", "one of " + ", ".join(map(repr, INITS)), experiment.init)
+    for name in ("n_samples", "n_features", "n_hidden"):
+        _positive_int(getattr(experiment, name), name, "the experiment")
+    for name in ("data_seed", "init_seed", "seed"):
+        _positive_int(getattr(experiment, name), name, "the experiment", low=0)
+    return prepare(
+        run.optimizer, experiment.n_samples, experiment.epochs, run.lr, run.batch_size, experiment.loss,
+        experiment.tol, experiment.patience, run.schedule, run.schedule_params, run.hyperparameters,
     )

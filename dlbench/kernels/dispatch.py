@@ -9,11 +9,28 @@ from __future__ import annotations
 from numba import njit
 
 from .._numba_config import JIT
+from ..optimizers import adam as _adam
+from ..optimizers import adaptive as _adaptive
+from ..optimizers import lion as _lion
+from ..optimizers import rprop as _rprop
 from ..optimizers import sgd as _sgd
 from ..schedules import basic as _basic
+from ..schedules import plateau as _plateau
+from ..schedules import sklearn as _sklearn
 
 _sgd_update = njit(**JIT)(_sgd.sgd_update)
+_adagrad_update = njit(**JIT)(_adaptive.adagrad_update)
+_rmsprop_update = njit(**JIT)(_adaptive.rmsprop_update)
+_adadelta_update = njit(**JIT)(_adaptive.adadelta_update)
+_adam_update = njit(**JIT)(_adam.adam_update)
+_adamax_update = njit(**JIT)(_adam.adamax_update)
+_nadam_update = njit(**JIT)(_adam.nadam_update)
+_radam_update = njit(**JIT)(_adam.radam_update)
+_rprop_update = njit(**JIT)(_rprop.rprop_update)
+_lion_update = njit(**JIT)(_lion.lion_update)
 _bold_driver_step = njit(**JIT)(_basic.bold_driver_step)
+_plateau_step = njit(**JIT)(_plateau.plateau_step)
+_adaptive_step = njit(**JIT)(_sklearn.adaptive_step)
 
 
 @njit(**JIT)
@@ -21,6 +38,24 @@ def apply_update(rule, theta, grad, state, scalars, hp, lr, step):
     """Apply the update rule with code ``rule`` in place."""
     if rule == _sgd.RULE_SGD:
         _sgd_update(theta, grad, state, scalars, hp, lr, step)
+    elif rule == _adaptive.RULE_ADAGRAD:
+        _adagrad_update(theta, grad, state, scalars, hp, lr, step)
+    elif rule == _adaptive.RULE_RMSPROP:
+        _rmsprop_update(theta, grad, state, scalars, hp, lr, step)
+    elif rule == _adaptive.RULE_ADADELTA:
+        _adadelta_update(theta, grad, state, scalars, hp, lr, step)
+    elif rule == _adam.RULE_ADAM:
+        _adam_update(theta, grad, state, scalars, hp, lr, step)
+    elif rule == _adam.RULE_ADAMAX:
+        _adamax_update(theta, grad, state, scalars, hp, lr, step)
+    elif rule == _adam.RULE_NADAM:
+        _nadam_update(theta, grad, state, scalars, hp, lr, step)
+    elif rule == _adam.RULE_RADAM:
+        _radam_update(theta, grad, state, scalars, hp, lr, step)
+    elif rule == _rprop.RULE_RPROP:
+        _rprop_update(theta, grad, state, scalars, hp, lr, step)
+    elif rule == _lion.RULE_LION:
+        _lion_update(theta, grad, state, scalars, hp, lr, step)
     else:
         raise ValueError("unknown update rule")
 
@@ -30,4 +65,8 @@ def controller_step(code, cstate, hp, lr, loss_before, loss_after):
     """Run the schedule controller ``code`` after an epoch: returns ``(lr, accept, stop)``."""
     if code == _basic.CTRL_BOLD_DRIVER:
         return _bold_driver_step(cstate, hp, lr, loss_before, loss_after)
+    if code == _plateau.CTRL_PLATEAU:
+        return _plateau_step(cstate, hp, lr, loss_before, loss_after)
+    if code == _sklearn.CTRL_ADAPTIVE:
+        return _adaptive_step(cstate, hp, lr, loss_before, loss_after)
     return lr, True, False

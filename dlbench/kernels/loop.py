@@ -8,8 +8,10 @@ import numpy as np
 from numba import njit
 
 from .._numba_config import JIT
+from ..optimizers.lbfgs import RULE_LBFGS
 from .clock import now
 from .dispatch import apply_update, controller_step
+from .lbfgs import lbfgs_epoch
 from .network import loss_grad
 from .rng import shuffle
 
@@ -86,7 +88,10 @@ def train_loop(
         step_old = step
         if full:
             step += 1
-            apply_update(rule, theta, grad, state, scalars, hp, lr, step)
+            if rule == RULE_LBFGS:
+                lbfgs_epoch(theta, X, y, ident, loss_code, grad, z1, state, scalars, hp, lr, loss)
+            else:
+                apply_update(rule, theta, grad, state, scalars, hp, lr, step)
             new_loss, new_acc = loss_grad(theta, X, y, ident, 0, N, loss_code, grad, z1, True)
         else:
             shuffle(order, rng)

@@ -65,12 +65,19 @@ class Optimizer:
         return check_values(self.hypers, values, self.name)
 
     def kernel_hp(self, values: Mapping[str, Any]) -> list[float]:
-        """The rule's ``hp`` vector for checked ``values`` (booleans as 0/1, pairs flattened)."""
+        """The rule's ``hp`` vector for checked ``values`` (booleans as 0/1, pairs flattened,
+        a choice as its index in ``Hyper.choices``, an unset ``None`` as NaN)."""
         merged = {**values, **self.fixed}
+        kinds = {h.name: h for h in self.hypers}
         out: list[float] = []
         for name in self.kernel_args:
             value = merged[name]
-            if isinstance(value, (tuple, list)):
+            hyper = kinds.get(name)
+            if hyper is not None and hyper.kind == "choice" and name not in self.fixed:
+                out.append(float(hyper.choices.index(value)))
+            elif value is None:
+                out.append(float("nan"))
+            elif isinstance(value, (tuple, list)):
                 out.extend(float(v) for v in value)
             else:
                 out.append(float(value))

@@ -7,6 +7,7 @@ methods can be compared step by step.
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -17,6 +18,7 @@ from ..optimizers import get_optimizer
 from ..schedules import get_schedule
 from ..training import DIVERGENCE_FACTOR, prepare
 from .controllers import REFERENCE_CONTROLLERS
+from .lbfgs import REFERENCE_CLOSURE_RULES
 from .network import loss_grad
 from .optimizers import REFERENCE_RULES
 
@@ -29,7 +31,8 @@ def reference_train(X, y, params: Params, optimizer="gd", epochs=1000, lr=None, 
     plan = prepare(optimizer, X.shape[0], epochs, lr, batch_size, loss, tol, patience, schedule, schedule_params, hyperparameters)
     spec = get_optimizer(plan.optimizer)
     hp = {**plan.hyperparameters, **spec.fixed}
-    rule = REFERENCE_RULES[plan.rule]
+    closure_rule = REFERENCE_CLOSURE_RULES.get(plan.rule)
+    rule = None if closure_rule else REFERENCE_RULES[plan.rule]
     controller = REFERENCE_CONTROLLERS.get(plan.controller)
     ctrl_hp = get_schedule(plan.schedule).check(plan.schedule_params)
     H = params.n_hidden
@@ -38,6 +41,12 @@ def reference_train(X, y, params: Params, optimizer="gd", epochs=1000, lr=None, 
     state: dict = {}
     cstate: dict = {}
     full = plan.batch_size >= N
+
+    def closure(at):
+        """Full-batch loss and gradient at ``at`` (for rules that evaluate the objective)."""
+        value, _, g = loss_grad(at, X, y, H, plan.loss)
+        return value, g
+
     orders = None if full else epoch_orders(seed, N, plan.epochs)
     loss_v, acc, grad = loss_grad(theta, X, y, H, plan.loss)
     losses, accs, lrs = [loss_v], [acc], []
@@ -46,10 +55,13 @@ def reference_train(X, y, params: Params, optimizer="gd", epochs=1000, lr=None, 
     for epoch in range(plan.epochs):
         cur = cur if controller else plan.rates[epoch]
         lrs.append(cur)
-        saved = (theta.copy(), {k: np.copy(v) for k, v in state.items()}, step)
+        saved = (theta.copy(), copy.deepcopy(state), step)
         if full:
             step += 1
-            rule(theta, grad, state, hp, cur, step)
+            if closure_rule is not None:
+                closure_rule(theta, closure, state, hp, cur)
+            else:
+                rule(theta, grad, state, hp, cur, step)
         else:
             for start in range(0, N, plan.batch_size):
                 idx = orders[epoch, start : start + plan.batch_size]

@@ -34,12 +34,30 @@ class Schedule:
     rates: Callable[..., Any] | None = None
     controller: int = CTRL_NONE
     kernel_args: tuple[str, ...] = ()
+    validate: Callable[[dict[str, Any], str], dict[str, Any]] | None = None
+    """Optional cross-parameter check ``validate(checked_values, owner) -> values`` run after each
+    value passed its own :class:`Hyper` check; raises ``ConfigError`` (e.g. milestones must
+    increase). It must accept its own output again (checked values are re-checked)."""
 
     def check(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        return check_values(self.hypers, values, f"the {self.name} schedule")
+        owner = f"the {self.name} schedule"
+        out = check_values(self.hypers, values, owner)
+        if self.validate is not None:
+            out = self.validate(out, owner)
+        return out
 
     def kernel_hp(self, values: Mapping[str, Any]) -> list[float]:
-        return [float(values[name]) for name in self.kernel_args]
+        """The controller's ``hp`` vector: numbers as floats, booleans as 0/1 and a ``choice``
+        as the index of its value in ``choices``."""
+        kinds = {h.name: h for h in self.hypers}
+        out = []
+        for name in self.kernel_args:
+            value = values[name]
+            hyper = kinds.get(name)
+            if hyper is not None and hyper.kind == "choice":
+                value = hyper.choices.index(value)
+            out.append(float(value))
+        return out
 
     def defaults(self) -> dict[str, Any]:
         return {h.name: h.default for h in self.hypers}

@@ -1,0 +1,55 @@
+"""dlbench: compare neural-network optimizers, honestly and fast.
+
+A one-hidden-layer ReLU network for binary classification, trained by Numba-compiled kernels with
+any registered optimizer and learning-rate schedule; results as pandas DataFrames and CSV files.
+
+>>> import dlbench
+>>> data = dlbench.make_dataset("random", n_samples=100, n_features=10, seed=0)
+>>> params = dlbench.init_params(10, 8, init="glorot", seed=0)
+>>> result = dlbench.train(data.X, data.y, params, optimizer="adam", epochs=200)
+
+Attributes are imported lazily, so ``import dlbench`` (and the command line's ``--help``) does not
+load Numba or pandas until they are needed.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ._version import __version__
+
+_EXPORTS = {
+    "make_dataset": "data",
+    "Dataset": "data",
+    "Params": "model",
+    "init_params": "model",
+    "train": "training",
+    "TrainResult": "training",
+    "compare": "compare",
+    "Comparison": "compare",
+    "Experiment": "experiment",
+    "Run": "experiment",
+    "load_experiment": "experiment",
+    "default_experiment": "experiment",
+    "article_experiment": "experiment",
+    "OPTIMIZERS": "optimizers",
+    "get_optimizer": "optimizers",
+    "SCHEDULES": "schedules",
+    "get_schedule": "schedules",
+    "DlbenchError": "errors",
+    "ConfigError": "errors",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'dlbench' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)

@@ -1,0 +1,151 @@
+"""Result folders: a new, never-overwritten folder per command, written atomically.
+
+Each folder holds ``config.json`` (the full configuration, the command line, the versions of
+dlbench, NumPy, Numba, pandas and Python, the CPU and the date), ``summary.csv`` (one row per run
+and seed) and ``curves.csv`` (one row per run, seed and epoch).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import secrets
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .errors import DlbenchError
+
+__all__ = ["new_results_dir", "write_text_atomic", "write_json_atomic", "write_csv_atomic", "environment", "save_comparison"]
+
+
+def new_results_dir(root: str | Path, command: str) -> Path:
+    """Create ``root/YYYYMMDD-HHMMSS-<command>-<random>`` (never an existing folder)."""
+    root = Path(root)
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        for _ in range(100):
+            path = root / f"{stamp}-{command}-{secrets.token_hex(2)}"
+            try:
+                path.mkdir()
+                return path
+            except FileExistsError:
+                continue
+    except OSError as exc:
+        raise DlbenchError(f"Cannot write results to '{root}': {exc.strerror or exc}.") from None
+    raise DlbenchError(f"Cannot find a new folder name under '{root}'.")  # pragma: no cover
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``."""
+    path = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise DlbenchError(f"Cannot write '{path}': {exc.strerror or exc}.") from None
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=False, default=_json_default) + "\n")
+
+
+def write_csv_atomic(path: Path, frame) -> None:
+    write_text_atomic(path, frame.to_csv(index=False, float_format="%.17g", lineterminator="\n"))
+
+
+def _json_default(value):
+    import numpy as np
+
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, (tuple, set)):
+        return list(value)
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _cpu() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def environment() -> dict[str, Any]:
+    """Versions, machine and date: what produced a result."""
+    import llvmlite
+    import numba
+    import numpy
+    import pandas
+
+    from . import __version__
+
+    return {
+        "dlbench": __version__,
+        "numpy": numpy.__version__,
+        "numba": numba.__version__,
+        "llvmlite": llvmlite.__version__,
+        "pandas": pandas.__version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cpu": _cpu(),
+        "cpu_count": os.cpu_count(),
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def save_comparison(folder: Path, comparison, extra: dict[str, Any] | None = None) -> None:
+    """Write ``config.json``, ``summary.csv`` and ``curves.csv`` of ``comparison`` into ``folder``."""
+    config = {
+        "experiment": comparison.experiment.to_dict(),
+        "runs": [
+            {
+                "label": rec.run.name,
+                "optimizer": rec.result.optimizer,
+                "lr": rec.result.lr,
+                "batch_size": rec.result.batch_size,
+                "hyperparameters": rec.result.hyperparameters,
+                "schedule": rec.result.schedule,
+                "schedule_params": rec.result.schedule_params,
+                "loss": rec.result.loss,
+                "seed": rec.result.seed,
+            }
+            for rec in comparison.records
+        ],
+        "timing": {
+            "what": "train_seconds is the median wall time of the compiled training loop over timing_repeats "
+            "identical runs; compile_seconds is the one-off time to compile or load the kernels, not included.",
+            "repeats": comparison.repeat,
+            "compile_seconds": comparison.compile_seconds,
+            "compile_source": comparison.compile_source,
+        },
+        "completed_runs": len(comparison.records),
+        "planned_runs": comparison.planned,
+        "interrupted": comparison.interrupted,
+        "environment": environment(),
+        **(extra or {}),
+    }
+    write_json_atomic(folder / "config.json", config)
+    write_csv_atomic(folder / "summary.csv", comparison.summary())
+    write_csv_atomic(folder / "curves.csv", comparison.curves())

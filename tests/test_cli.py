@@ -1,0 +1,208 @@
+"""The command line through Typer's CliRunner: outputs, files, and every bad input."""
+
+import json
+import os
+import re
+import stat
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from dlbench.cli import app
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def only_folder(root):
+    folders = [p for p in root.iterdir() if p.is_dir()]
+    assert len(folders) == 1, folders
+    return folders[0]
+
+
+def test_version_and_help():
+    result = invoke("--version")
+    assert result.exit_code == 0 and result.stdout.startswith("dlbench ")
+    result = invoke("--help")
+    assert result.exit_code == 0 and "compare" in result.stdout and "run" in result.stdout
+    result = invoke("run", "--help")
+    assert result.exit_code == 0
+    for name in ("gd", "sgd", "minibatch", "dynamic"):
+        assert name in result.stdout  # choices are listed
+
+
+def test_run_prints_summary_and_writes_files(tmp_path):
+    result = invoke("run", "--optimizer", "sgd", "--epochs", 300, "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Loss every 100 epochs" in out and "final loss" in out and "compile time" in out and "training time" in out
+    folder = only_folder(tmp_path)
+    assert {p.name for p in folder.iterdir()} == {"config.json", "summary.csv", "curves.csv"}
+    curves = pd.read_csv(folder / "curves.csv")
+    assert list(curves.columns) == ["optimizer", "seed", "epoch", "loss", "accuracy", "lr", "elapsed_s"]
+    assert len(curves) == 301 and set(curves["optimizer"]) == {"sgd"}
+    for epoch in (0, 100, 200, 300):
+        loss = curves.loc[curves.epoch == epoch, "loss"].item()
+        assert re.search(rf"\b{epoch}\s+{loss:.6f}", out), (epoch, loss)
+    config = json.loads((folder / "config.json").read_text())
+    assert config["command"].startswith("dlbench run")
+    for key in ("dlbench", "numpy", "numba", "python", "cpu", "date"):
+        assert config["environment"][key]
+    assert config["experiment"]["epochs"] == 300
+    assert config["runs"][0]["optimizer"] == "sgd" and config["runs"][0]["batch_size"] == 1
+
+
+def test_compare_table_matches_csv_and_is_sorted(tmp_path):
+    result = invoke("compare", "gd", "sgd", "minibatch", "dynamic", "--epochs", 200, "--repeat", 2, "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    folder = only_folder(tmp_path)
+    summary = pd.read_csv(folder / "summary.csv")
+    assert list(summary["final_loss"]) == sorted(summary["final_loss"])
+    assert set(summary["optimizer"]) == {"gd", "sgd", "minibatch", "dynamic"}
+    assert (summary["timing_repeats"] == 2).all()
+    lines = [l for l in result.stdout.splitlines() if re.match(r"\s*\d+\s+\w", l)]
+    for rank, (line, (_, row)) in enumerate(zip(lines, summary.iterrows()), start=1):
+        cells = line.split()
+        assert cells[0] == str(rank) and cells[1] == row["optimizer"]
+        assert f"{row['final_loss']:.6f}" in cells and f"{row['final_accuracy']:.3f}" in cells
+    assert "fastest" in result.stdout and "compile" in result.stdout
+    curves = pd.read_csv(folder / "curves.csv")
+    assert len(curves) == 4 * 201
+
+
+def test_compare_same_seed_is_bit_identical(tmp_path):
+    for sub in ("a", "b"):
+        assert invoke("compare", "sgd", "dynamic", "--epochs", 50, "--repeat", 1, "--out", tmp_path / sub).exit_code == 0
+    a = pd.read_csv(only_folder(tmp_path / "a") / "curves.csv")
+    b = pd.read_csv(only_folder(tmp_path / "b") / "curves.csv")
+    pd.testing.assert_frame_equal(a.drop(columns="elapsed_s"), b.drop(columns="elapsed_s"), check_exact=True)
+
+
+def test_compare_experiment_file(tmp_path):
+    root = os.path.join(os.path.dirname(__file__), "..", "experiments", "article.toml")
+    result = invoke("compare", "--experiment", root, "--epochs", 100, "--repeat", 1, "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    summary = pd.read_csv(only_folder(tmp_path) / "summary.csv")
+    assert set(summary["optimizer"]) == {"gd", "sgd", "minibatch", "dynamic"}
+    assert set(summary["lr"]) == {0.01}
+    config = json.loads((only_folder(tmp_path) / "config.json").read_text())
+    assert config["experiment"]["init"] == "uniform" and config["experiment"]["epochs"] == 100
+
+
+def test_diverging_run_is_reported_and_others_go_on(tmp_path):
+    result = invoke("compare", "gd", "sgd", "--lr", "1e6", "--epochs", 50, "--repeat", 1, "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "diverged" in result.stdout
+    summary = pd.read_csv(only_folder(tmp_path) / "summary.csv")
+    assert len(summary) == 2 and summary["diverged"].all()
+    result = invoke("run", "--optimizer", "gd", "--lr", "1e6", "--epochs", 50, "--out", tmp_path)
+    assert result.exit_code == 0 and "diverged" in result.stdout
+
+
+def test_list_shows_every_optimizer_with_defaults_and_reference():
+    import dlbench
+
+    result = invoke("list")
+    assert result.exit_code == 0
+    for name in dlbench.OPTIMIZERS:
+        assert name in result.stdout
+    assert "torch.optim.SGD" in result.stdout and "bold-driver" in result.stdout
+    assert invoke("list", "optimizers").exit_code == 0 and invoke("list", "schedules").exit_code == 0
+
+
+BAD = [
+    (["run", "--optimizer", "nope"], "nope"),
+    (["run", "--loss", "hinge"], "hinge"),
+    (["run", "--init", "zeros"], "zeros"),
+    (["run", "--lr", "0"], "--lr"),
+    (["run", "--lr", "-1"], "--lr"),
+    (["run", "--lr", "nan"], "--lr"),
+    (["run", "--lr", "inf"], "--lr"),
+    (["run", "--epochs", "0"], "--epochs"),
+    (["run", "--epochs", "abc"], "--epochs"),
+    (["run", "--batch-size", "0"], "--batch-size"),
+    (["run", "--batch-size", "1000"], "--batch-size"),
+    (["run", "--hidden", "0"], "--hidden"),
+    (["run", "--features", "0"], "--features"),
+    (["run", "--samples", "0"], "--samples"),
+    (["run", "--optimizer", "gd", "--param", "momentum=0.9"], "momentum"),
+    (["run", "--param", "novalue"], "NAME=VALUE"),
+    (["compare", "gd", "nope"], "Valid optimizers"),
+    (["compare", "--repeat", "0"], "--repeat"),
+    (["compare", "--experiment", "does-not-exist.toml"], "does-not-exist.toml"),
+]
+
+
+@pytest.mark.parametrize("args,needle", BAD)
+def test_bad_input_is_one_clear_line_exit_2(tmp_path, args, needle):
+    result = runner.invoke(app, [*args, "--out", str(tmp_path)] if args[0] in ("run", "compare") else args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+    assert needle in result.stderr
+    assert not any(tmp_path.iterdir())  # nothing written for a usage error
+
+
+def test_malformed_experiment_file_names_file_and_line(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[training]\nepochs = 10\n\n[[runs]]\noptimizer = "adam"\nlr = "fast"\n')
+    result = invoke("compare", "--experiment", bad, "--out", tmp_path / "out")
+    assert result.exit_code == 2 and "bad.toml, line 6" in result.stderr and "'lr'" in result.stderr
+    bad.write_text("[training\nepochs = 10\n")
+    result = invoke("compare", "--experiment", bad, "--out", tmp_path / "out")
+    assert result.exit_code == 2 and "bad.toml" in result.stderr and "line 1" in result.stderr
+    bad.write_text('[training]\nepochs = 10\nlearning_rate = 3\n')
+    result = invoke("compare", "--experiment", bad, "--out", tmp_path / "out")
+    assert result.exit_code == 2 and "line 3" in result.stderr and "learning_rate" in result.stderr
+    bad.write_text('[training]\nepochs = 10\n\n[[runs]]\noptimizer = "gd"\nhyperparameters = { momentum = 0.9 }\n')
+    result = invoke("compare", "--experiment", bad, "--out", tmp_path / "out")
+    assert result.exit_code == 2 and "line 6" in result.stderr and "momentum" in result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_unwritable_output_folder_is_a_runtime_error(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    result = invoke("run", "--epochs", 5, "--out", locked / "sub")
+    assert result.exit_code == 1 and "Cannot write results" in result.stderr
+
+
+def test_output_path_that_is_a_file_is_a_runtime_error(tmp_path):
+    afile = tmp_path / "file"
+    afile.write_text("x")
+    result = invoke("run", "--epochs", 5, "--out", afile)
+    assert result.exit_code == 1 and "Cannot write results" in result.stderr and "Traceback" not in result.output
+
+
+def test_results_folders_are_never_overwritten(tmp_path):
+    for _ in range(2):
+        assert invoke("run", "--epochs", 5, "--out", tmp_path).exit_code == 0
+    assert len([p for p in tmp_path.iterdir() if p.is_dir()]) == 2
+
+
+def test_interrupted_comparison_keeps_finished_runs(tmp_path, monkeypatch):
+    import dlbench.compare as cmp
+
+    real_train = cmp.train
+    calls = {"n": 0}
+
+    def flaky_train(*args, **kwargs):
+        if kwargs.get("optimizer") == "minibatch":
+            raise KeyboardInterrupt
+        calls["n"] += 1
+        return real_train(*args, **kwargs)
+
+    monkeypatch.setattr(cmp, "train", flaky_train)
+    result = invoke("compare", "gd", "sgd", "minibatch", "dynamic", "--epochs", 20, "--repeat", 1, "--out", tmp_path)
+    assert result.exit_code == 130
+    folder = only_folder(tmp_path)
+    summary = pd.read_csv(folder / "summary.csv")
+    assert set(summary["optimizer"]) == {"gd", "sgd"}
+    config = json.loads((folder / "config.json").read_text())
+    assert config["interrupted"] is True and config["completed_runs"] == 2 and config["planned_runs"] == 4
+    assert "Interrupted" in result.stderr
