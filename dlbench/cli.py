@@ -172,7 +172,7 @@ def _progress_bar(console):
 def _run_comparison(ctx: typer.Context, exp, names, repeat: int, out: Path, command: str):
     """Shared by ``run`` and ``compare``: train with live progress, save after every run."""
     from .compare import compare
-    from .results import save_comparison
+    from .results import ResultsWriter
 
     console = _console()
     # check everything (and that the folder can be written) before training anything
@@ -193,11 +193,9 @@ def _run_comparison(ctx: typer.Context, exp, names, repeat: int, out: Path, comm
                 tasks[run.name] = bar.add_task(run.name, total=total)
             bar.update(tasks[run.name], completed=max(done, 0))
 
-        def on_record(comparison):
-            save_comparison(folder, comparison, extra)
-
-        comparison = compare(exp, repeat=repeat, on_progress=on_progress, on_record=on_record)
-    save_comparison(folder, comparison, extra)
+        writer = ResultsWriter(folder, extra)
+        comparison = compare(exp, repeat=repeat, on_progress=on_progress, on_record=writer.update)
+    writer.update(comparison)
     return comparison, folder, console
 
 

@@ -33,6 +33,13 @@ class RunRecord:
     def median_seconds(self) -> float:
         return statistics.median(self.seconds)
 
+    def curve(self):
+        """This run's rows of ``curves.csv``."""
+        frame = self.result.curve()
+        frame.insert(0, "seed", self.result.seed)
+        frame.insert(0, "optimizer", self.run.name)
+        return frame
+
 
 @dataclass
 class Comparison:
@@ -97,15 +104,9 @@ class Comparison:
         """One row per run, seed and epoch: loss, accuracy, learning rate, elapsed seconds."""
         import pandas as pd
 
-        frames = []
-        for rec in self.records:
-            frame = rec.result.curve()
-            frame.insert(0, "seed", rec.result.seed)
-            frame.insert(0, "optimizer", rec.run.name)
-            frames.append(frame)
-        if not frames:
+        if not self.records:
             return pd.DataFrame(columns=["optimizer", "seed", "epoch", "loss", "accuracy", "lr", "elapsed_s"])
-        return pd.concat(frames, ignore_index=True)
+        return pd.concat([rec.curve() for rec in self.records], ignore_index=True)
 
 
 def compare(

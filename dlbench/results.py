@@ -19,7 +19,7 @@ from typing import Any
 
 from .errors import DlbenchError
 
-__all__ = ["new_results_dir", "write_text_atomic", "write_json_atomic", "write_csv_atomic", "environment", "save_comparison"]
+__all__ = ["new_results_dir", "write_text_atomic", "write_json_atomic", "write_csv_atomic", "environment", "save_comparison", "ResultsWriter"]
 
 
 def new_results_dir(root: str | Path, command: str) -> Path:
@@ -64,7 +64,8 @@ def write_json_atomic(path: Path, data: Any) -> None:
 
 
 def write_csv_atomic(path: Path, frame) -> None:
-    write_text_atomic(path, frame.to_csv(index=False, float_format="%.17g", lineterminator="\n"))
+    """CSV with every float written so that it reads back exactly (shortest round-trip repr)."""
+    write_text_atomic(path, frame.to_csv(index=False, lineterminator="\n"))
 
 
 def _json_default(value):
@@ -115,9 +116,8 @@ def environment() -> dict[str, Any]:
     }
 
 
-def save_comparison(folder: Path, comparison, extra: dict[str, Any] | None = None) -> None:
-    """Write ``config.json``, ``summary.csv`` and ``curves.csv`` of ``comparison`` into ``folder``."""
-    config = {
+def _config(comparison, extra: dict[str, Any] | None) -> dict[str, Any]:
+    return {
         "experiment": comparison.experiment.to_dict(),
         "runs": [
             {
@@ -146,6 +146,31 @@ def save_comparison(folder: Path, comparison, extra: dict[str, Any] | None = Non
         "environment": environment(),
         **(extra or {}),
     }
-    write_json_atomic(folder / "config.json", config)
-    write_csv_atomic(folder / "summary.csv", comparison.summary())
-    write_csv_atomic(folder / "curves.csv", comparison.curves())
+
+
+class ResultsWriter:
+    """Keeps a results folder up to date as runs finish: after each run ``config.json``,
+    ``summary.csv`` and ``curves.csv`` are rewritten atomically, so an interrupted comparison keeps
+    every finished run. Each run's curve rows are formatted once and cached."""
+
+    def __init__(self, folder: Path, extra: dict[str, Any] | None = None):
+        self.folder = Path(folder)
+        self.extra = extra
+        self._chunks: list[str] = []
+        self._header = ""
+
+    def update(self, comparison) -> None:
+        for rec in comparison.records[len(self._chunks):]:
+            text = rec.curve().to_csv(index=False, lineterminator="\n")
+            header, _, body = text.partition("\n")
+            self._header = header + "\n"
+            self._chunks.append(body)
+        write_json_atomic(self.folder / "config.json", _config(comparison, self.extra))
+        write_csv_atomic(self.folder / "summary.csv", comparison.summary())
+        curves = self._header + "".join(self._chunks) if self._chunks else comparison.curves().to_csv(index=False, lineterminator="\n")
+        write_text_atomic(self.folder / "curves.csv", curves)
+
+
+def save_comparison(folder: Path, comparison, extra: dict[str, Any] | None = None) -> None:
+    """Write ``config.json``, ``summary.csv`` and ``curves.csv`` of ``comparison`` into ``folder``."""
+    ResultsWriter(folder, extra).update(comparison)

@@ -9,15 +9,18 @@ from numba import njit
 
 from .._numba_config import JIT
 from ..optimizers.lbfgs import RULE_LBFGS
-from .clock import now
+from .clock import now, ticks
 from .dispatch import apply_update, controller_step
 from .lbfgs import lbfgs_epoch
-from .network import loss_grad
+from .network import columns_loss_grad, gather_columns, loss_grad
 from .rng import shuffle
 
 STATUS_RAN = 0
 STATUS_CONVERGED = 1
 STATUS_DIVERGED = 2
+
+COLUMNS_FROM = 8
+"""Batches of at least this many samples use the feature-major kernel; smaller ones stream."""
 
 
 @njit(**JIT)
@@ -26,6 +29,42 @@ def _all_finite(a):
         if not math.isfinite(v):
             return False
     return True
+
+
+@njit(**JIT)
+def _epoch(
+    X, y, theta, XT, order, N, batch_size, loss_code, grad, z1, Z, z, dz, XB, yb,
+    rule, hp, state, scalars, lr, step, loss, rng,
+):
+    """One epoch; returns ``(loss, accuracy, step)`` at the new parameters, with ``grad`` the
+    gradient there in full-batch mode."""
+    if batch_size >= N:
+        step += 1
+        if rule == RULE_LBFGS:
+            lbfgs_epoch(theta, X, y, order, loss_code, grad, z1, state, scalars, hp, lr, loss)
+        else:
+            apply_update(rule, theta, grad, state, scalars, hp, lr, step)
+        if N >= COLUMNS_FROM:
+            new_loss, new_acc = columns_loss_grad(theta, XT, y, N, loss_code, grad, Z, z, dz, True)
+        else:
+            new_loss, new_acc = loss_grad(theta, X, y, order, 0, N, loss_code, grad, z1, True)
+        return new_loss, new_acc, step
+    shuffle(order, rng)
+    for start in range(0, N, batch_size):
+        stop = min(start + batch_size, N)
+        if stop - start >= COLUMNS_FROM:
+            gather_columns(X, y, order, start, stop, XB, yb)
+            columns_loss_grad(theta, XB, yb, stop - start, loss_code, grad, Z, z, dz, True)
+        else:
+            loss_grad(theta, X, y, order, start, stop, loss_code, grad, z1, True)
+        step += 1
+        apply_update(rule, theta, grad, state, scalars, hp, lr, step)
+    if N >= COLUMNS_FROM:
+        new_loss, new_acc = columns_loss_grad(theta, XT, y, N, loss_code, grad, Z, z, dz, False)
+    else:
+        ident = np.arange(N)
+        new_loss, new_acc = loss_grad(theta, X, y, ident, 0, N, loss_code, grad, z1, False)
+    return new_loss, new_acc, step
 
 
 @njit(**JIT)
@@ -40,9 +79,10 @@ def train_loop(
 
     ``losses[k]``/``accs[k]`` are the mean loss and accuracy over the whole training set at the
     parameters after ``k`` epochs; ``lrs[k]`` the rate used in epoch ``k``; ``times[k]`` the
-    seconds since the loop started, read after epoch ``k``. Full-batch epochs (``batch_size >= N``)
-    take one gradient step computed in sample order; otherwise each epoch draws a fresh order and
-    steps once per batch (the last batch may be smaller). Returns ``(epochs_run, status)``.
+    seconds since the loop started, read after epoch ``k`` (time-stamp counter, scaled by the wall
+    time of the whole run). Full-batch epochs (``batch_size >= N``) take one gradient step;
+    otherwise each epoch draws a fresh order and steps once per batch (the last batch may be
+    smaller). Returns ``(epochs_run, status)``.
 
     Early stopping (``patience > 0``): stop once the loss has not fallen below the best loss so far
     by more than ``tol`` for ``patience`` consecutive epochs. Divergence: a non-finite loss or
@@ -50,13 +90,18 @@ def train_loop(
     """
     N = X.shape[0]
     P = theta.shape[0]
-    full = batch_size >= N
-    ident = np.arange(N)
     order = np.arange(N)
     rng = np.empty(1, np.uint64)
     rng[0] = np.uint64(seed)
     grad = np.zeros(P)
     z1 = np.empty(n_hidden)
+    XT = np.ascontiguousarray(X.T)
+    Z = np.empty((n_hidden, N))
+    z = np.empty(N)
+    dz = np.empty(N)
+    bcap = min(batch_size, N)
+    XB = np.empty((X.shape[1], bcap))
+    yb = np.empty(bcap)
     cstate = np.zeros(8)
     undo = controller != 0
     theta_old = theta.copy()
@@ -64,7 +109,11 @@ def train_loop(
     scalars_old = scalars.copy()
     grad_old = grad.copy()
 
-    loss, acc = loss_grad(theta, X, y, ident, 0, N, loss_code, grad, z1, full)
+    full = batch_size >= N
+    if N >= COLUMNS_FROM:
+        loss, acc = columns_loss_grad(theta, XT, y, N, loss_code, grad, Z, z, dz, full)
+    else:
+        loss, acc = loss_grad(theta, X, y, order, 0, N, loss_code, grad, z1, full)
     losses[0] = loss
     accs[0] = acc
     times[0] = 0.0
@@ -75,7 +124,10 @@ def train_loop(
     bad = 0
     step = 0
     lr = rates[0]
+    epochs_run = epochs
+    status = STATUS_RAN
     t0 = now()
+    k0 = ticks()
     for epoch in range(epochs):
         if controller == 0:
             lr = rates[epoch]
@@ -86,21 +138,10 @@ def train_loop(
             scalars_old[:] = scalars
             grad_old[:] = grad
         step_old = step
-        if full:
-            step += 1
-            if rule == RULE_LBFGS:
-                lbfgs_epoch(theta, X, y, ident, loss_code, grad, z1, state, scalars, hp, lr, loss)
-            else:
-                apply_update(rule, theta, grad, state, scalars, hp, lr, step)
-            new_loss, new_acc = loss_grad(theta, X, y, ident, 0, N, loss_code, grad, z1, True)
-        else:
-            shuffle(order, rng)
-            for start in range(0, N, batch_size):
-                stop = min(start + batch_size, N)
-                loss_grad(theta, X, y, order, start, stop, loss_code, grad, z1, True)
-                step += 1
-                apply_update(rule, theta, grad, state, scalars, hp, lr, step)
-            new_loss, new_acc = loss_grad(theta, X, y, ident, 0, N, loss_code, grad, z1, False)
+        new_loss, new_acc, step = _epoch(
+            X, y, theta, XT, order, N, batch_size, loss_code, grad, z1, Z, z, dz, XB, yb,
+            rule, hp, state, scalars, lr, step, loss, rng,
+        )
         stop_now = False
         if controller != 0:
             lr, accept, stop_now = controller_step(controller, cstate, ctrl_hp, lr, loss, new_loss)
@@ -114,9 +155,10 @@ def train_loop(
                 new_acc = acc
         losses[epoch + 1] = new_loss
         accs[epoch + 1] = new_acc
-        times[epoch + 1] = now() - t0
+        times[epoch + 1] = ticks() - k0
         if not math.isfinite(new_loss) or new_loss > limit or not _all_finite(theta):
-            return epoch + 1, STATUS_DIVERGED
+            epochs_run, status = epoch + 1, STATUS_DIVERGED
+            break
         if patience > 0:
             if new_loss > best - tol:
                 bad += 1
@@ -125,9 +167,16 @@ def train_loop(
             if new_loss < best:
                 best = new_loss
             if bad >= patience:
-                return epoch + 1, STATUS_CONVERGED
+                epochs_run, status = epoch + 1, STATUS_CONVERGED
+                break
         if stop_now:
-            return epoch + 1, STATUS_CONVERGED
+            epochs_run, status = epoch + 1, STATUS_CONVERGED
+            break
         loss = new_loss
         acc = new_acc
-    return epochs, STATUS_RAN
+    seconds = now() - t0
+    spent = ticks() - k0
+    scale = seconds / spent if spent > 0 else 0.0
+    for k in range(1, epochs_run + 1):
+        times[k] *= scale
+    return epochs_run, status

@@ -22,9 +22,10 @@ def forward(theta, X, n_hidden):
 
 def loss_and_dz(z, y, loss):
     """Per-sample losses and their derivatives in the logit."""
-    p = np.where(z >= 0, 1.0 / (1.0 + np.exp(-np.abs(z))), np.exp(-np.abs(z)) / (1.0 + np.exp(-np.abs(z))))
+    e = np.exp(-np.abs(z))
+    p = np.where(z >= 0, 1.0, e) / (1.0 + e)  # stable sigmoid
     if loss == "bce":
-        return np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z))), p - y
+        return np.maximum(z, 0.0) - y * z + np.log1p(e), p - y
     if loss == "mse":
         return 0.5 * (y - p) ** 2, (p - y) * p * (1.0 - p)
     raise ValueError(loss)
