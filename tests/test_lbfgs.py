@@ -21,7 +21,7 @@ import pytest
 from dlbench.data import make_dataset
 from dlbench.errors import ConfigError
 from dlbench.kernels.lbfgs import lbfgs_epoch
-from dlbench.kernels.network import loss_grad
+from dlbench.kernels.network import full_loss_grad, workspace
 from dlbench.model import Params, init_params
 from dlbench.optimizers import get_optimizer
 from dlbench.optimizers import lbfgs as L
@@ -44,14 +44,13 @@ def run_kernel(X, y, theta0, n_hidden, epochs, lr=1.0, loss="bce", **hyperparame
     hp = np.array(spec.kernel_hp(values))
     theta = theta0.copy()
     grad = np.zeros_like(theta)
-    z1 = np.empty(n_hidden)
-    ident = np.arange(X.shape[0])
+    ws = workspace(X, y, n_hidden)
     code = LOSSES[loss]
-    value, _ = loss_grad(theta, X, y, ident, 0, X.shape[0], code, grad, z1, True)
+    value, _ = full_loss_grad(theta, ws, code, grad, True)
     losses, func_evals = [value], []
     for _ in range(epochs):
-        lbfgs_epoch(theta, X, y, ident, code, grad, z1, state, scalars, hp, lr, value)
-        value, _ = loss_grad(theta, X, y, ident, 0, X.shape[0], code, grad, z1, True)
+        lbfgs_epoch(theta, ws, code, grad, state, scalars, hp, lr, value)
+        value, _ = full_loss_grad(theta, ws, code, grad, True)
         losses.append(value)
         func_evals.append(int(scalars[L.FUNC_EVALS]))
     return np.array(losses), np.array(func_evals), theta, state, scalars

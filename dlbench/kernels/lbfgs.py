@@ -2,7 +2,7 @@
 
 A line-by-line port of torch 2.13's ``LBFGS.step``, ``_strong_wolfe`` and ``_cubic_interpolate``
 (``torch/optim/lbfgs.py``) to flat float64 arrays. The closure is the full-batch mean loss and
-gradient, :func:`dlbench.kernels.network.loss_grad`. torch's Python lists ``old_dirs``,
+gradient, :func:`dlbench.kernels.network.full_loss_grad`. torch's Python lists ``old_dirs``,
 ``old_stps`` and ``ro`` (``pop(0)`` when full, then ``append``) are ring buffers here, read
 oldest first, so the two-loop recursion visits the pairs in torch's order. Python's ``min``/``max``
 are spelled out (:func:`_pymin`, :func:`_pymax`) so that NaN behaves as in torch. State layout:
@@ -20,7 +20,7 @@ from .._numba_config import JIT
 from ..optimizers.lbfgs import (
     FUNC_EVALS, H_DIAG, HEAD, N_ITER, NUM_OLD, PREV_LOSS, RO, ROW_D, ROW_DIRS, ROW_PREV_GRAD, T,
 )
-from .network import loss_grad
+from .network import full_loss_grad
 
 _C1 = 1e-4
 _C2 = 0.9
@@ -86,16 +86,16 @@ def _cubic_between(x1, f1, g1, x2, f2, g2):
 
 
 @njit(**JIT)
-def _directional_evaluate(theta, t, d, trial, g_out, X, y, ident, loss_code, z1):
+def _directional_evaluate(theta, t, d, trial, g_out, ws, loss_code):
     """Loss at ``theta + t d`` with its gradient in ``g_out``; ``theta`` does not move."""
     for i in range(theta.shape[0]):
         trial[i] = theta[i] + t * d[i]
-    loss, _ = loss_grad(trial, X, y, ident, 0, X.shape[0], loss_code, g_out, z1, True)
+    loss, _ = full_loss_grad(trial, ws, loss_code, g_out, True)
     return loss
 
 
 @njit(**JIT)
-def _strong_wolfe(theta, t, d, f, g, gtd, max_ls, work, X, y, ident, loss_code, z1):
+def _strong_wolfe(theta, t, d, f, g, gtd, max_ls, work, ws, loss_code):
     """torch's ``_strong_wolfe`` from ``theta`` along ``d``: returns ``(f_new, t, ls_func_evals)``
     and leaves the gradient at the accepted point in ``g`` (which holds the gradient at ``theta``
     on entry). ``work`` is five rows: trial point, new, previous and the two bracket gradients."""
@@ -108,7 +108,7 @@ def _strong_wolfe(theta, t, d, f, g, gtd, max_ls, work, X, y, ident, loss_code, 
     bracket_gtd = np.zeros(2)
 
     d_norm = _abs_max(d, 1.0)
-    f_new = _directional_evaluate(theta, t, d, trial, g_new, X, y, ident, loss_code, z1)
+    f_new = _directional_evaluate(theta, t, d, trial, g_new, ws, loss_code)
     ls_func_evals = 1
     gtd_new = _dot(g_new, d)
 
@@ -143,7 +143,7 @@ def _strong_wolfe(theta, t, d, f, g, gtd, max_ls, work, X, y, ident, loss_code, 
         f_prev = f_new
         g_prev[:] = g_new
         gtd_prev = gtd_new
-        f_new = _directional_evaluate(theta, t, d, trial, g_new, X, y, ident, loss_code, z1)
+        f_new = _directional_evaluate(theta, t, d, trial, g_new, ws, loss_code)
         ls_func_evals += 1
         gtd_new = _dot(g_new, d)
         ls_iter += 1
@@ -206,7 +206,7 @@ def _strong_wolfe(theta, t, d, f, g, gtd, max_ls, work, X, y, ident, loss_code, 
             insuf_progress = False
 
         # evaluate new point
-        f_new = _directional_evaluate(theta, t, d, trial, g_new, X, y, ident, loss_code, z1)
+        f_new = _directional_evaluate(theta, t, d, trial, g_new, ws, loss_code)
         ls_func_evals += 1
         gtd_new = _dot(g_new, d)
         ls_iter += 1
@@ -243,7 +243,7 @@ def _strong_wolfe(theta, t, d, f, g, gtd, max_ls, work, X, y, ident, loss_code, 
 
 
 @njit(**JIT)
-def lbfgs_epoch(theta, X, y, ident, loss_code, grad, z1, state, scalars, hp, lr, loss):
+def lbfgs_epoch(theta, ws, loss_code, grad, state, scalars, hp, lr, loss):
     """One ``torch.optim.LBFGS.step(closure)`` from ``theta`` (updated in place).
 
     ``grad`` and ``loss`` hold the closure's value at ``theta`` (the step's first evaluation);
@@ -350,7 +350,7 @@ def lbfgs_epoch(theta, X, y, ident, loss_code, grad, z1, state, scalars, hp, lr,
         ls_func_evals = 0
         if strong_wolfe:
             loss, t, ls_func_evals = _strong_wolfe(
-                theta, t, d, loss, flat_grad, gtd, max_eval - current_evals, work, X, y, ident, loss_code, z1
+                theta, t, d, loss, flat_grad, gtd, max_eval - current_evals, work, ws, loss_code
             )
             for i in range(P):
                 theta[i] = theta[i] + t * d[i]
@@ -360,7 +360,7 @@ def lbfgs_epoch(theta, X, y, ident, loss_code, grad, z1, state, scalars, hp, lr,
             for i in range(P):
                 theta[i] = theta[i] + t * d[i]
             if n_iter != max_iter:
-                loss, _ = loss_grad(theta, X, y, ident, 0, X.shape[0], loss_code, flat_grad, z1, True)
+                loss, _ = full_loss_grad(theta, ws, loss_code, flat_grad, True)
                 opt_cond = _abs_max(flat_grad, 1.0) <= tolerance_grad
                 ls_func_evals = 1
 

@@ -12,16 +12,12 @@ from ..optimizers.lbfgs import RULE_LBFGS
 from .clock import now, ticks
 from .dispatch import apply_update, controller_step
 from .lbfgs import lbfgs_epoch
-from .network import columns_loss_grad, gather_columns, loss_grad
+from .network import COLUMNS_FROM, columns_loss_grad, full_loss_grad, gather_columns, loss_grad, workspace
 from .rng import shuffle
 
 STATUS_RAN = 0
 STATUS_CONVERGED = 1
 STATUS_DIVERGED = 2
-
-COLUMNS_FROM = 8
-"""Batches of at least this many samples use the feature-major kernel; smaller ones stream."""
-
 
 @njit(**JIT)
 def _all_finite(a):
@@ -32,22 +28,18 @@ def _all_finite(a):
 
 
 @njit(**JIT)
-def _epoch(
-    X, y, theta, XT, order, N, batch_size, loss_code, grad, z1, Z, z, dz, XB, yb,
-    rule, hp, state, scalars, lr, step, loss, rng,
-):
+def _epoch(ws, theta, order, batch_size, loss_code, grad, XB, yb, rule, hp, state, scalars, lr, step, loss, rng):
     """One epoch; returns ``(loss, accuracy, step)`` at the new parameters, with ``grad`` the
     gradient there in full-batch mode."""
+    X, y, XT, Z, z, dz, z1, ident = ws
+    N = X.shape[0]
     if batch_size >= N:
         step += 1
         if rule == RULE_LBFGS:
-            lbfgs_epoch(theta, X, y, order, loss_code, grad, z1, state, scalars, hp, lr, loss)
+            lbfgs_epoch(theta, ws, loss_code, grad, state, scalars, hp, lr, loss)
         else:
             apply_update(rule, theta, grad, state, scalars, hp, lr, step)
-        if N >= COLUMNS_FROM:
-            new_loss, new_acc = columns_loss_grad(theta, XT, y, N, loss_code, grad, Z, z, dz, True)
-        else:
-            new_loss, new_acc = loss_grad(theta, X, y, order, 0, N, loss_code, grad, z1, True)
+        new_loss, new_acc = full_loss_grad(theta, ws, loss_code, grad, True)
         return new_loss, new_acc, step
     shuffle(order, rng)
     for start in range(0, N, batch_size):
@@ -59,11 +51,7 @@ def _epoch(
             loss_grad(theta, X, y, order, start, stop, loss_code, grad, z1, True)
         step += 1
         apply_update(rule, theta, grad, state, scalars, hp, lr, step)
-    if N >= COLUMNS_FROM:
-        new_loss, new_acc = columns_loss_grad(theta, XT, y, N, loss_code, grad, Z, z, dz, False)
-    else:
-        ident = np.arange(N)
-        new_loss, new_acc = loss_grad(theta, X, y, ident, 0, N, loss_code, grad, z1, False)
+    new_loss, new_acc = full_loss_grad(theta, ws, loss_code, grad, False)
     return new_loss, new_acc, step
 
 
@@ -94,11 +82,7 @@ def train_loop(
     rng = np.empty(1, np.uint64)
     rng[0] = np.uint64(seed)
     grad = np.zeros(P)
-    z1 = np.empty(n_hidden)
-    XT = np.ascontiguousarray(X.T)
-    Z = np.empty((n_hidden, N))
-    z = np.empty(N)
-    dz = np.empty(N)
+    ws = workspace(X, y, n_hidden)
     bcap = min(batch_size, N)
     XB = np.empty((X.shape[1], bcap))
     yb = np.empty(bcap)
@@ -109,11 +93,7 @@ def train_loop(
     scalars_old = scalars.copy()
     grad_old = grad.copy()
 
-    full = batch_size >= N
-    if N >= COLUMNS_FROM:
-        loss, acc = columns_loss_grad(theta, XT, y, N, loss_code, grad, Z, z, dz, full)
-    else:
-        loss, acc = loss_grad(theta, X, y, order, 0, N, loss_code, grad, z1, full)
+    loss, acc = full_loss_grad(theta, ws, loss_code, grad, batch_size >= N)
     losses[0] = loss
     accs[0] = acc
     times[0] = 0.0
@@ -139,8 +119,7 @@ def train_loop(
             grad_old[:] = grad
         step_old = step
         new_loss, new_acc, step = _epoch(
-            X, y, theta, XT, order, N, batch_size, loss_code, grad, z1, Z, z, dz, XB, yb,
-            rule, hp, state, scalars, lr, step, loss, rng,
+            ws, theta, order, batch_size, loss_code, grad, XB, yb, rule, hp, state, scalars, lr, step, loss, rng
         )
         stop_now = False
         if controller != 0:

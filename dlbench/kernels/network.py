@@ -201,3 +201,27 @@ def gather_columns(X, y, idx, start, stop, XT, yb):
         yb[j] = y[i]
         for d in range(D):
             XT[d, j] = X[i, d]
+
+
+COLUMNS_FROM = 8
+"""Batches of at least this many samples use the feature-major kernel; smaller ones stream."""
+
+
+@njit(**JIT)
+def workspace(X, y, n_hidden):
+    """Everything a full-batch pass needs, allocated once per run:
+    ``(X, y, XT, Z, z, dz, z1, ident)``."""
+    N = X.shape[0]
+    return (X, y, np.ascontiguousarray(X.T), np.empty((n_hidden, N)), np.empty(N), np.empty(N),
+            np.empty(n_hidden), np.arange(N))
+
+
+@njit(**JIT)
+def full_loss_grad(theta, ws, loss_code, grad, want_grad):
+    """Mean loss and accuracy over the whole training set (and the gradient, if ``want_grad``),
+    with the kernel that suits its size. ``ws`` is a :func:`workspace`."""
+    X, y, XT, Z, z, dz, z1, ident = ws
+    N = X.shape[0]
+    if N >= COLUMNS_FROM:
+        return columns_loss_grad(theta, XT, y, N, loss_code, grad, Z, z, dz, want_grad)
+    return loss_grad(theta, X, y, ident, 0, N, loss_code, grad, z1, want_grad)
