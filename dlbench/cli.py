@@ -245,7 +245,7 @@ def run(
         raise typer.Exit(130)
     result = comparison.records[0].result
     console.print(loss_every_table(result))
-    console.print(run_table(result, comparison.compile_source))
+    console.print(run_table(result, comparison.compile_seconds, comparison.compile_source))
     console.print(f"Saved [bold]{folder}[/bold]: config.json, summary.csv, curves.csv")
 
 

@@ -80,7 +80,7 @@ class Comparison:
                     "train_seconds_std": float(seconds.std(ddof=1)) if seconds.size > 1 else 0.0,
                     "timing_repeats": int(seconds.size),
                     "seconds_per_epoch": rec.median_seconds / max(r.epochs_run, 1),
-                    "compile_seconds": r.compile_seconds,
+                    "compile_seconds": self.compile_seconds,
                 }
             )
         columns = ["optimizer", "rule", "seed", "lr", "batch_size", "schedule", "final_loss", "best_loss",

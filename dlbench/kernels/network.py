@@ -180,13 +180,17 @@ def columns_loss_grad(theta, XT, yb, B, loss_code, grad, Z, z, dz, want_grad):
         grad[ob2] = _sum(dz, B)
         for h in range(H):
             zh = Z[h]
-            for i in range(B):
-                zh[i] = zh[i] if zh[i] > 0.0 else 0.0
-            grad[ow2 + h] = _dot(zh, dz, B)
             w2 = theta[ow2 + h]
-            for i in range(B):
-                zh[i] = dz[i] * w2 if zh[i] > 0.0 else 0.0
-            grad[ob1 + h] = _sum(zh, B)
+            g_w2 = 0.0
+            g_b1 = 0.0
+            for i in range(B):  # one pass: dL/dW2[h], then zh becomes delta_h = dz * W2[h] * relu'(z1)
+                active = zh[i] > 0.0
+                g_w2 += (zh[i] if active else 0.0) * dz[i]
+                delta = dz[i] * w2 if active else 0.0
+                zh[i] = delta
+                g_b1 += delta
+            grad[ow2 + h] = g_w2
+            grad[ob1 + h] = g_b1
             for d in range(D):
                 grad[d * H + h] = _dot(XT[d], zh, B)
     return total / B, correct / B
