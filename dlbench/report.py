@@ -26,9 +26,10 @@ def fmt_seconds(seconds: float) -> str:
 
 
 def fmt_loss(value: float) -> str:
+    """Six decimals, or four significant digits in scientific notation when tiny or huge."""
     if value is None or not math.isfinite(value):
         return str(value)
-    return f"{value:.6f}" if abs(value) < 1e4 else f"{value:.4g}"
+    return f"{value:.6f}" if 1e-3 <= abs(value) < 1e4 or value == 0 else f"{value:.4g}"
 
 
 def _status(row) -> str:

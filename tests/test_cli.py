@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from dlbench.cli import app
+from dlbench.report import fmt_loss
 
 runner = CliRunner()
 
@@ -48,7 +49,7 @@ def test_run_prints_summary_and_writes_files(tmp_path):
     assert len(curves) == 301 and set(curves["optimizer"]) == {"sgd"}
     for epoch in (0, 100, 200, 300):
         loss = curves.loc[curves.epoch == epoch, "loss"].item()
-        assert re.search(rf"\b{epoch}\s+{loss:.6f}", out), (epoch, loss)
+        assert re.search(rf"\b{epoch}\s+{re.escape(fmt_loss(loss))}", out), (epoch, loss)
     config = json.loads((folder / "config.json").read_text())
     assert config["command"].startswith("dlbench run")
     for key in ("dlbench", "numpy", "numba", "python", "cpu", "date"):
@@ -69,7 +70,7 @@ def test_compare_table_matches_csv_and_is_sorted(tmp_path):
     for rank, (line, (_, row)) in enumerate(zip(lines, summary.iterrows()), start=1):
         cells = line.split()
         assert cells[0] == str(rank) and cells[1] == row["optimizer"]
-        assert f"{row['final_loss']:.6f}" in cells and f"{row['final_accuracy']:.3f}" in cells
+        assert fmt_loss(row["final_loss"]) in cells and f"{row['final_accuracy']:.3f}" in cells
     assert "fastest" in result.stdout and "compile" in result.stdout
     curves = pd.read_csv(folder / "curves.csv")
     assert len(curves) == 4 * 201
