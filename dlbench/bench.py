@@ -2,6 +2,8 @@
 
 - :func:`kernel_vs_reference`: median training time of the compiled loop and of the plain NumPy
   reference on the same problem, in the same process, side by side, and their ratio.
+- :func:`parallel_speedup`: wall time of one comparison with ``jobs=1`` and with ``jobs=N``,
+  interleaved in one process, and the ratio of the medians.
 - :func:`startup`: wall time of whole ``dlbench`` commands in fresh processes: ``--help``, and
   ``compare all`` with an empty kernel cache (cold) and with a filled one (warm).
 """
@@ -17,7 +19,7 @@ import time
 
 import numpy as np
 
-__all__ = ["kernel_vs_reference", "startup"]
+__all__ = ["kernel_vs_reference", "startup", "parallel_speedup"]
 
 
 def _stats(samples):
@@ -45,7 +47,7 @@ def kernel_vs_reference(optimizer: str = "gd", epochs: int = 1000, repeats: int 
 
     exp = experiment or article_experiment()
     data = make_dataset(exp.problem, exp.n_samples, exp.n_features, exp.data_seed)
-    params = init_params(exp.n_features, exp.n_hidden, exp.init, exp.init_seed)
+    params = init_params(exp.n_features, exp.n_hidden, exp.init, exp.seed)
     kwargs = dict(optimizer=optimizer, epochs=epochs, lr=exp.lr, loss=exp.loss, seed=exp.seed)
     compile_s, source = kernel_compile_seconds()
     kernel, reference = [], []
@@ -105,4 +107,39 @@ def startup(warm_repeats: int = 3, help_repeats: int = 5) -> dict:
         "help_imports_pandas": pandas_loaded == "True",
         "compare_all_cold_s": cold,
         "compare_all_warm": _stats(warm),
+    }
+
+
+def parallel_speedup(jobs: int = 2, seeds: int = 10, rounds: int = 3, experiment=None) -> dict:
+    """Median wall time of ``compare(experiment, jobs=1)`` and ``compare(..., jobs=jobs)`` (default:
+    the default experiment, every optimizer, with ``seeds`` seeds and one timing repeat), run
+    alternately ``rounds`` times in this process, and the speed-up (ratio of medians). Also checks
+    that both give identical numbers."""
+    from dataclasses import replace
+
+    from .compare import compare
+    from .experiment import default_experiment
+
+    exp = replace(experiment or default_experiment(), seeds=seeds)
+    compare(replace(exp, epochs=2), jobs=jobs)  # compile/load and warm up threads, untimed
+    serial, parallel = [], []
+    same = True
+    for _ in range(rounds):
+        for j, store in ((1, serial), (jobs, parallel)):
+            t0 = time.perf_counter()
+            comparison = compare(exp, jobs=j)
+            store.append(time.perf_counter() - t0)
+            curves = comparison.curves().drop(columns="elapsed_s")
+            if j == 1:
+                reference = curves
+            else:
+                same = same and curves.equals(reference)
+    s, p = _stats(serial), _stats(parallel)
+    return {
+        "what": f"compare(): {len(exp.resolved_runs())} optimizers x {seeds} seeds, {exp.epochs} epochs",
+        "jobs": jobs,
+        "serial": s,
+        "parallel": p,
+        "speedup": s["median_s"] / p["median_s"],
+        "identical_results": bool(same),
     }

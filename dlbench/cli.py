@@ -38,6 +38,13 @@ OptimizerName = Enum("OptimizerName", {name: name for name in OPTIMIZERS}, type=
 ScheduleName = Enum("ScheduleName", {name: name for name in SCHEDULES}, type=str)
 
 
+ProblemName = Enum("ProblemName", {name: name for name in ("random", "teacher", "linear", "xor", "circles")}, type=str)
+
+
+class TuneName(str, Enum):
+    lr = "lr"
+
+
 class LossName(str, Enum):
     bce = "bce"
     mse = "mse"
@@ -112,15 +119,49 @@ def _pairs(items: Optional[List[str]], option: str) -> dict:
     return out
 
 
-def _experiment(experiment: Optional[Path], **overrides):
+def _experiment(experiment: Optional[Path], problem=None, samples=None, features=None, noise=None, data=None,
+                target=None, reach=None, budget=None, **overrides):
     """The experiment from ``--experiment`` (or the default) with command-line overrides."""
     from dataclasses import replace
 
-    from .experiment import default_experiment, load_experiment
+    from .experiment import TARGET_METRICS, Target, check_target, default_experiment, load_experiment
 
     exp = load_experiment(experiment) if experiment is not None else default_experiment()
     given = {k: (v.value if isinstance(v, Enum) else v) for k, v in overrides.items() if v is not None}
-    return replace(exp, **given)
+    if target is not None and data is None and exp.file is None:
+        raise ConfigError("Invalid value for '--target': it names the label column of a CSV file given with '--data'.")
+    if data is not None:
+        if target is None and exp.target_column is None:
+            raise ConfigError("Invalid value for '--data': give the label column too, with '--target COLUMN'.")
+        given.update(file=str(data), problem="csv", problems=())
+    if target is not None:
+        given["target_column"] = target
+    if problem is not None:
+        given.update(problem=problem, problems=(), file=None, target_column=None)
+    per_problem = {k: v for k, v in (("n_samples", samples), ("n_features", features), ("noise", noise)) if v is not None}
+    given.update(per_problem)
+    if per_problem and exp.problems:
+        given["problems"] = tuple(replace(p, **per_problem) for p in exp.problems)
+    if reach is not None:
+        metric, sep, value = reach.partition("=")
+        try:
+            goal = Target(metric.strip(), float(value))
+        except ValueError:
+            goal = None
+        if not sep or goal is None or goal.metric not in TARGET_METRICS:
+            raise ConfigError(
+                f"Invalid value for '--reach': expected METRIC=VALUE with METRIC one of {', '.join(TARGET_METRICS)}. "
+                f"Got {reach!r} instead.")
+        check_target(goal)
+        given["target"] = goal
+        if exp.problems:
+            given["problems"] = tuple(replace(p, target=goal) for p in given.get("problems", exp.problems))
+    if budget is not None:
+        given["budget"] = int(budget) if budget.strip().isdigit() else budget
+        given.setdefault("tune", exp.tune or "lr")
+    exp = replace(exp, **given)
+    exp.check()
+    return exp
 
 
 def _console():
@@ -164,39 +205,105 @@ def _progress_bar(console):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("epochs"),
-        TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal,
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=True, disable=not console.is_terminal,
     )
 
 
-def _run_comparison(ctx: typer.Context, exp, names, repeat: int, out: Path, command: str):
-    """Shared by ``run`` and ``compare``: train with live progress, save after every run."""
+def _run_comparison(ctx: typer.Context, exp, names, repeat, jobs: int, out: Path, command: str):
+    """Shared by ``run`` and ``compare``: check, train with live progress, save as runs finish."""
     from .compare import compare
     from .results import ResultsWriter
 
     console = _console()
-    # check everything (and that the folder can be written) before training anything
     if names:
         exp = exp.with_runs(names)
     from .training import check_experiment_run
 
-    for run in exp.resolved_runs():
+    for run in exp.resolved_runs():  # everything is checked before the folder is made
         check_experiment_run(exp, run)
+    if jobs < 1:
+        raise ConfigError(f"Invalid value for '--jobs': must be an integer >= 1. Got {jobs!r} instead.")
+    if repeat is not None and repeat < 1:
+        raise ConfigError(f"Invalid value for '--repeat': must be an integer >= 1. Got {repeat!r} instead.")
     folder = _results_folder(out, command)
-    extra = {"command": _command_line(ctx)}
+    writer = ResultsWriter(folder, {"command": _command_line(ctx)})
 
     with _progress_bar(console) as bar:
-        tasks: dict = {}
+        overall = bar.add_task("trainings", total=None)
+        current: dict = {}
 
-        def on_progress(run, done, total):
-            if run.name not in tasks:
-                tasks[run.name] = bar.add_task(run.name, total=total)
-            bar.update(tasks[run.name], completed=max(done, 0))
+        def on_task(done, total, phase):
+            bar.update(overall, completed=done, total=total, description=f"trainings ({phase})")
 
-        writer = ResultsWriter(folder, extra)
-        comparison = compare(exp, repeat=repeat, on_progress=on_progress, on_record=writer.update)
+        def on_progress(task, done, total):
+            key = "epochs"
+            if key not in current:
+                current[key] = bar.add_task("", total=total)
+            label = f"{task.problem.name}/{task.run.name}" + (f" lr={task.lr:.3g}" if task.trial is not None else "")
+            bar.update(current[key], completed=max(done, 0), total=total, description=f"  {label} (epochs)")
+
+        comparison = compare(exp, repeat=repeat, jobs=jobs, on_progress=on_progress, on_task=on_task,
+                             on_record=lambda c: writer.update(c, force=False))
     writer.update(comparison)
     return comparison, folder, console
+
+
+def _print_comparison(console, comparison) -> None:
+    """The tables of a comparison: tuning, one per problem, and the profile across problems."""
+    from .report import comparison_table, profile_table, stats_table, tuning_table
+
+    exp = comparison.experiment
+    if comparison.trials:
+        console.print(tuning_table(comparison.tuning(), exp.n_trials, (exp.lr_min, exp.lr_max), exp.val_fraction))
+    summary = comparison.summary()
+    stats = comparison.stats() if exp.seeds > 1 else None
+    for problem in exp.resolved_problems():
+        target = problem.target.describe() if problem.target is not None else None
+        data = (f"{problem.file}" if problem.problem == "csv"
+                else f"{problem.problem} problem, {problem.n_samples}×{problem.n_features}"
+                + (f", noise {problem.noise:g}" if problem.noise else ""))
+        split = f", {exp.test_fraction:.0%} test split" if exp.test_fraction else ""
+        title = (f"{exp.name} — {problem.name}: {data}{split}, {exp.n_hidden} hidden, {exp.init} init, {exp.loss}, "
+                 f"{exp.epochs} epochs" + (f", {exp.seeds} seeds" if exp.seeds > 1 else ""))
+        if stats is None:
+            table = comparison_table(summary[summary["problem"] == problem.name], title, comparison.compile_seconds,
+                                     comparison.compile_source, comparison.repeat, target, comparison.jobs)
+        else:
+            table = stats_table(stats[stats["problem"] == problem.name], title, exp.seeds, comparison.compile_seconds,
+                                comparison.compile_source, target, comparison.jobs)
+        console.print(table)
+    profile = comparison.profile()
+    if profile is not None:
+        console.print(profile_table(profile))
+
+
+def _files(folder: Path) -> str:
+    return ", ".join(sorted(p.name for p in folder.iterdir() if p.is_file()))
+
+
+_EXPERIMENT = typer.Option(None, "--experiment", "-e", help="Experiment file (TOML); the options below override it.")
+_LR = typer.Option(None, "--lr", help="Learning rate [default: each optimizer's own].")
+_EPOCHS = typer.Option(None, "--epochs", help="Number of epochs [default: 1000].")
+_BATCH = typer.Option(None, "--batch-size", help="Samples per step [default: the optimizer's].")
+_LOSS = typer.Option(None, "--loss", help="Loss [default: bce].")
+_INIT = typer.Option(None, "--init", help="Initialisation [default: glorot].")
+_SEED = typer.Option(None, "--seed", help="Base seed of splits, initial parameters and sample order [default: 0].")
+_SEEDS = typer.Option(None, "--seeds", help="Independent repetitions (seeds derived from --seed) [default: 1].")
+_PROBLEM = typer.Option(None, "--problem", help="Synthetic problem (see 'dlbench list problems') [default: random].")
+_SAMPLES = typer.Option(None, "--samples", help="Number of samples [default: 100].")
+_FEATURES = typer.Option(None, "--features", help="Number of features [default: 10].")
+_NOISE = typer.Option(None, "--noise", help="Noise of the synthetic problem [default: 0].")
+_DATA = typer.Option(None, "--data", help="Your own data: a CSV file of numeric features (use with --target).")
+_TARGET = typer.Option(None, "--target", help="The label column of --data (two distinct values).")
+_TEST = typer.Option(None, "--test-fraction", help="Hold out this fraction as a test split.")
+_HIDDEN = typer.Option(None, "--hidden", help="Hidden ReLU units [default: 8].")
+_TOL = typer.Option(None, "--tol", help="Early stopping: minimum loss improvement.")
+_PATIENCE = typer.Option(None, "--patience", help="Early stopping: epochs without improvement.")
+_REACH = typer.Option(None, "--reach", help="Time-to-target goal METRIC=VALUE, e.g. loss=0.3 or test_accuracy=0.9.")
+_JOBS = typer.Option(1, "--jobs", "-j", help="Trainings to run at once (threads).")
+_REPEAT = typer.Option(None, "--repeat", help="Timing repeats per run [default: 3 with one seed, else 1].")
+_OUT = typer.Option(Path("results"), "--out", help="Folder under which a new results folder is written.")
 
 
 @app.command()
@@ -204,24 +311,32 @@ def _run_comparison(ctx: typer.Context, exp, names, repeat: int, out: Path, comm
 def run(
     ctx: typer.Context,
     optimizer: OptimizerName = typer.Option("gd", "--optimizer", "-o", help="Optimizer to train with (see 'dlbench list')."),
-    lr: Optional[float] = typer.Option(None, "--lr", help="Learning rate [default: the optimizer's]."),
-    epochs: Optional[int] = typer.Option(None, "--epochs", help="Number of epochs [default: 1000]."),
-    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Samples per step [default: the optimizer's]."),
-    loss: Optional[LossName] = typer.Option(None, "--loss", help="Loss [default: bce]."),
-    init: Optional[InitName] = typer.Option(None, "--init", help="Initialisation [default: glorot]."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the sample order [default: 0]."),
-    samples: Optional[int] = typer.Option(None, "--samples", help="Number of samples [default: 100]."),
-    features: Optional[int] = typer.Option(None, "--features", help="Number of features [default: 10]."),
-    hidden: Optional[int] = typer.Option(None, "--hidden", help="Hidden ReLU units [default: 8]."),
-    tol: Optional[float] = typer.Option(None, "--tol", help="Early stopping: minimum loss improvement."),
-    patience: Optional[int] = typer.Option(None, "--patience", help="Early stopping: epochs without improvement."),
+    lr: Optional[float] = _LR,
+    epochs: Optional[int] = _EPOCHS,
+    batch_size: Optional[int] = _BATCH,
+    loss: Optional[LossName] = _LOSS,
+    init: Optional[InitName] = _INIT,
+    seed: Optional[int] = _SEED,
+    seeds: Optional[int] = _SEEDS,
+    problem: Optional[ProblemName] = _PROBLEM,
+    samples: Optional[int] = _SAMPLES,
+    features: Optional[int] = _FEATURES,
+    noise: Optional[float] = _NOISE,
+    data: Optional[Path] = _DATA,
+    target: Optional[str] = _TARGET,
+    test_fraction: Optional[float] = _TEST,
+    hidden: Optional[int] = _HIDDEN,
+    tol: Optional[float] = _TOL,
+    patience: Optional[int] = _PATIENCE,
+    reach: Optional[str] = _REACH,
     schedule: Optional[ScheduleName] = typer.Option(None, "--schedule", help="Learning-rate schedule."),
     param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="Optimizer hyperparameter NAME=VALUE (repeatable)."),
     schedule_param: Optional[List[str]] = typer.Option(None, "--schedule-param", help="Schedule parameter NAME=VALUE (repeatable)."),
-    experiment: Optional[Path] = typer.Option(None, "--experiment", "-e", help="Take data/model/training settings from this TOML file."),
-    out: Path = typer.Option(Path("results"), "--out", help="Folder under which a new results folder is written."),
+    experiment: Optional[Path] = _EXPERIMENT,
+    jobs: int = _JOBS,
+    out: Path = _OUT,
 ):
-    """Train the network once with one optimizer and print a summary.
+    """Train the network with one optimizer and print a summary (and statistics over --seeds).
 
     Example: dlbench run --optimizer adam --lr 0.01 --param beta2=0.99 --schedule cosine
     """
@@ -231,22 +346,29 @@ def run(
     from .report import loss_every_table, run_table
 
     exp = _experiment(
-        experiment, epochs=epochs, loss=loss, init=init, seed=seed, n_samples=samples, n_features=features,
-        n_hidden=hidden, tol=tol, patience=patience,
+        experiment, problem=problem.value if problem else None, samples=samples, features=features, noise=noise,
+        data=data, target=target, reach=reach, epochs=epochs, loss=loss, init=init, seed=seed, seeds=seeds,
+        test_fraction=test_fraction, n_hidden=hidden, tol=tol, patience=patience,
     )
     the_run = Run(
         optimizer.value, lr=lr, batch_size=batch_size, schedule=schedule.value if schedule else None,
         schedule_params=_pairs(schedule_param, "--schedule-param"), hyperparameters=_pairs(param, "--param"),
     )
-    exp = replace(exp, runs=(the_run,), lr=exp.lr if lr is None else lr)
-    comparison, folder, console = _run_comparison(ctx, exp, None, 1, out, "run")
-    if comparison.interrupted or not comparison.records:
+    exp = replace(exp, runs=(the_run,), lr=exp.lr if lr is None else lr, tune=None)
+    comparison, folder, console = _run_comparison(ctx, exp, None, None, jobs, out, "run")
+    if not comparison.records:
         _err(f"Interrupted before the run finished; nothing to report. Folder: {folder}")
         raise typer.Exit(130)
-    result = comparison.records[0].result
-    console.print(loss_every_table(result))
-    console.print(run_table(result, comparison.compile_seconds, comparison.compile_source))
-    console.print(f"Saved [bold]{folder}[/bold]: config.json, summary.csv, curves.csv")
+    if exp.seeds == 1 and len(exp.resolved_problems()) == 1:
+        result = comparison.records[0].result
+        console.print(loss_every_table(result))
+        console.print(run_table(result, comparison.compile_seconds, comparison.compile_source))
+    else:
+        _print_comparison(console, comparison)
+    console.print(f"Saved [bold]{folder}[/bold]: {_files(folder)}")
+    if comparison.interrupted:
+        _err(f"Interrupted: kept the {len(comparison.records)} of {comparison.planned} runs that finished, in {folder}.")
+        raise typer.Exit(130)
 
 
 @app.command()
@@ -256,46 +378,53 @@ def compare(
     names: Optional[List[str]] = typer.Argument(
         None, help="Optimizers to compare, or 'all' [default: the experiment's runs; without --experiment, all]."
     ),
-    experiment: Optional[Path] = typer.Option(None, "--experiment", "-e", help="Experiment file (TOML); options below override it."),
+    experiment: Optional[Path] = _EXPERIMENT,
     lr: Optional[float] = typer.Option(None, "--lr", help="One learning rate for every optimizer [default: each its own]."),
-    epochs: Optional[int] = typer.Option(None, "--epochs", help="Number of epochs."),
+    epochs: Optional[int] = _EPOCHS,
     batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Samples per step for every optimizer."),
-    loss: Optional[LossName] = typer.Option(None, "--loss", help="Loss."),
-    init: Optional[InitName] = typer.Option(None, "--init", help="Initialisation."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the sample order."),
-    samples: Optional[int] = typer.Option(None, "--samples", help="Number of samples."),
-    features: Optional[int] = typer.Option(None, "--features", help="Number of features."),
-    hidden: Optional[int] = typer.Option(None, "--hidden", help="Hidden ReLU units."),
-    tol: Optional[float] = typer.Option(None, "--tol", help="Early stopping: minimum loss improvement."),
-    patience: Optional[int] = typer.Option(None, "--patience", help="Early stopping: epochs without improvement."),
-    repeat: int = typer.Option(3, "--repeat", help="Timing repeats per run (the median is reported)."),
-    out: Path = typer.Option(Path("results"), "--out", help="Folder under which a new results folder is written."),
+    loss: Optional[LossName] = _LOSS,
+    init: Optional[InitName] = _INIT,
+    seed: Optional[int] = _SEED,
+    seeds: Optional[int] = _SEEDS,
+    problem: Optional[ProblemName] = _PROBLEM,
+    samples: Optional[int] = _SAMPLES,
+    features: Optional[int] = _FEATURES,
+    noise: Optional[float] = _NOISE,
+    data: Optional[Path] = _DATA,
+    target: Optional[str] = _TARGET,
+    test_fraction: Optional[float] = _TEST,
+    hidden: Optional[int] = _HIDDEN,
+    tol: Optional[float] = _TOL,
+    patience: Optional[int] = _PATIENCE,
+    reach: Optional[str] = _REACH,
+    tune: Optional[TuneName] = typer.Option(None, "--tune", help="Tune this hyperparameter per optimizer (lr)."),
+    budget: Optional[str] = typer.Option(None, "--budget", help="Tuning trials: one-shot, small (25), large (50) or a number."),
+    jobs: int = _JOBS,
+    repeat: Optional[int] = _REPEAT,
+    out: Path = _OUT,
 ):
     """Train several optimizers on the same data from the same start and compare them.
 
-    Examples: dlbench compare all; dlbench compare gd sgd adam --epochs 500;
-    dlbench compare --experiment experiments/article.toml
+    Examples: dlbench compare all; dlbench compare gd sgd adam --epochs 500 --seeds 10;
+    dlbench compare all --seeds 10 --tune lr --budget small; dlbench compare --experiment experiments/suite.toml
     """
-    from .report import comparison_table
-
     exp = _experiment(
-        experiment, lr=lr, epochs=epochs, batch_size=batch_size, loss=loss, init=init, seed=seed, n_samples=samples,
-        n_features=features, n_hidden=hidden, tol=tol, patience=patience,
+        experiment, problem=problem.value if problem else None, samples=samples, features=features, noise=noise,
+        data=data, target=target, reach=reach, budget=budget, epochs=epochs, loss=loss, init=init, seed=seed,
+        seeds=seeds, test_fraction=test_fraction, n_hidden=hidden, tol=tol, patience=patience,
+        tune=tune.value if tune else None,
     )
     if lr is not None or batch_size is not None:
         from dataclasses import replace
 
-        exp = replace(exp, runs=tuple(replace(r, lr=lr if lr is not None else r.lr,
-                                              batch_size=batch_size if batch_size is not None else r.batch_size)
-                                      for r in exp.runs))
-    if repeat < 1:
-        raise ConfigError(f"Invalid value for '--repeat': must be an integer >= 1. Got {repeat!r} instead.")
-    comparison, folder, console = _run_comparison(ctx, exp, list(names or []), repeat, out, "compare")
-    title = (f"{exp.name}: {exp.problem} problem, {exp.n_samples}×{exp.n_features}, {exp.n_hidden} hidden, "
-             f"{exp.init} init, {exp.loss}, {exp.epochs} epochs")
-    console.print(comparison_table(comparison.summary(), title, comparison.compile_seconds, comparison.compile_source,
-                                   comparison.repeat))
-    console.print(f"Saved [bold]{folder}[/bold]: config.json, summary.csv, curves.csv")
+        exp = replace(exp, lr=lr if lr is not None else exp.lr,
+                      batch_size=batch_size if batch_size is not None else exp.batch_size,
+                      runs=tuple(replace(r, lr=lr if lr is not None else r.lr,
+                                         batch_size=batch_size if batch_size is not None else r.batch_size)
+                                 for r in exp.runs))
+    comparison, folder, console = _run_comparison(ctx, exp, list(names or []), repeat, jobs, out, "compare")
+    _print_comparison(console, comparison)
+    console.print(f"Saved [bold]{folder}[/bold]: {_files(folder)}")
     if comparison.interrupted:
         _err(f"Interrupted: kept the {len(comparison.records)} of {comparison.planned} runs that finished, in {folder}.")
         raise typer.Exit(130)
@@ -304,6 +433,7 @@ def compare(
 class ListWhat(str, Enum):
     optimizers = "optimizers"
     schedules = "schedules"
+    problems = "problems"
     all = "all"
 
 
@@ -342,6 +472,18 @@ def list_(what: ListWhat = typer.Argument(ListWhat.all, help="What to list.")):
             params = " ".join(f"{h.name}={fmt(h.default)}" for h in sched.hypers)
             table.add_row(sched.name, params or "—", sched.reference, sched.summary)
         console.print(table)
+    if what in (ListWhat.problems, ListWhat.all):
+        from .data import PROBLEM_DOCS
+
+        table = Table(title="Problems (--problem, or [data]/[[problems]] in an experiment file)", box=box.SIMPLE_HEAVY,
+                      title_justify="left")
+        table.add_column("name")
+        table.add_column("description", overflow="fold")
+        for name, doc in PROBLEM_DOCS.items():
+            table.add_row(name, doc)
+        table.add_row("csv", "Your own data: --data FILE.csv --target COLUMN (numeric features, two label values; "
+                             "features standardised with training-set statistics).")
+        console.print(table)
 
 
 @app.command()
@@ -352,6 +494,7 @@ def bench(
     repeats: int = typer.Option(20, "--repeats", help="Timed runs of the compiled kernel."),
     reference_repeats: int = typer.Option(5, "--reference-repeats", help="Timed runs of the NumPy reference."),
     startup: bool = typer.Option(False, "--startup", help="Also time whole commands: --help, cold and warm 'compare all'."),
+    jobs: int = typer.Option(0, "--jobs", help="Also time a 10-seed comparison with --jobs 1 and with this many jobs."),
 ):
     """Benchmark: compiled kernel vs the plain NumPy reference on the article's problem (same
     process, interleaved runs, medians), and with --startup the cold/warm start of the CLI."""
@@ -391,6 +534,20 @@ def bench(
         table.caption = (f"--help imports Numba: {st['help_imports_numba']}; pandas: {st['help_imports_pandas']}. "
                          "Includes Python start-up, imports, kernel compile or cache load, training and writing results.")
         console.print(table)
+    if jobs:
+        if jobs < 2:
+            raise ConfigError(f"Invalid value for '--jobs': must be an integer >= 2. Got {jobs!r} instead.")
+        par = _bench.parallel_speedup(jobs)
+        table = Table(title=f"Parallel runs: {par['what']}", box=box.SIMPLE_HEAVY, title_justify="left")
+        for col in ("jobs", "median", "min", "max", "rounds"):
+            table.add_column(col, justify="right")
+        for label, key in (("1", "serial"), (str(jobs), "parallel")):
+            st = par[key]
+            table.add_row(label, fmt_seconds(st["median_s"]), fmt_seconds(st["min_s"]), fmt_seconds(st["max_s"]), str(st["runs"]))
+        table.caption = ("Wall time of the whole comparison in this process (data, training, statistics), the two "
+                         f"settings alternated. Identical results: {par['identical_results']}.")
+        console.print(table)
+        console.print(f"Speed-up of --jobs {jobs} over --jobs 1: [bold]{par['speedup']:.2f}×[/bold] (ratio of medians)")
 
 
 def main() -> None:

@@ -1,44 +1,143 @@
-"""Run an experiment: every run on the same data from the same initial parameters.
+"""Run an experiment: every problem × run × seed (after optional learning-rate tuning).
 
-:func:`compare` returns a :class:`Comparison` whose :meth:`~Comparison.summary` and
-:meth:`~Comparison.curves` are tidy pandas DataFrames (one row per run and seed; one row per run,
-seed and epoch). The command line prints and saves exactly these.
+:func:`compare` returns a :class:`Comparison` whose methods give tidy pandas DataFrames: the
+per-run :meth:`~Comparison.summary`, the per-epoch :meth:`~Comparison.curves`, the aggregated
+:meth:`~Comparison.stats`, the :meth:`~Comparison.tuning` trials and the multi-problem
+:meth:`~Comparison.profile`. The command line prints and saves exactly these.
+
+Protocol (DeepOBS / "Descending through a Crowded Valley"): with tuning, every optimizer gets the
+same budget of learning rates on a log grid, each trial trains on the training data minus a
+validation split and is scored by its final validation loss (a diverged trial scores +inf); the
+best rate is then run with every seed on the full training data. A test split, when asked for,
+is never seen by tuning.
+
+Seeds: repetition ``r`` of an experiment with seed ``s`` uses the repetition seed
+``s`` (``r = 0``) or ``SeedSequence([s, r])`` (``r > 0``); from it come the initial parameters
+(``default_rng(seed)``), the sample order (the kernel's SplitMix64) and the splits
+(``default_rng([seed, 1])`` for the test split, ``[seed, 2]`` for the validation split). Every
+task is a pure function of its settings, so results do not depend on the order or the number of
+threads (``jobs``) they run in.
 """
 
 from __future__ import annotations
 
 import statistics
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
-from .data import make_dataset
-from .experiment import Experiment, Run, default_experiment
+from .data import Dataset
+from .experiment import Experiment, Problem, Run, default_experiment
 from .model import init_params
 from .training import TrainResult, check_experiment_run, kernel_compile_seconds, train
 
-__all__ = ["compare", "Comparison", "RunRecord"]
+__all__ = ["compare", "Comparison", "RunRecord", "Task", "repetition_seed", "lr_grid"]
+
+
+def repetition_seed(seed: int, repetition: int) -> int:
+    """The seed of repetition ``repetition`` of an experiment with base seed ``seed``."""
+    if repetition == 0:
+        return int(seed)
+    return int(np.random.SeedSequence([int(seed), int(repetition)]).generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+def _sub_seed(seed: int, stream: int) -> int:
+    return int(np.random.SeedSequence([int(seed), int(stream)]).generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+def lr_grid(experiment: Experiment) -> np.ndarray:
+    """The learning rates every optimizer tries: ``n_trials`` points evenly spaced in log scale
+    from ``lr_min`` to ``lr_max`` (both included)."""
+    return np.geomspace(experiment.lr_min, experiment.lr_max, experiment.n_trials)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One training run to do: a problem, an optimizer run, a repetition, and (for tuning) a trial."""
+
+    index: int
+    problem: Problem
+    run: Run
+    repetition: int
+    lr: float | None
+    trial: int | None = None
 
 
 @dataclass
 class RunRecord:
-    """One finished run: its settings, its result and the wall times of its timing repeats."""
+    """One finished run: its task, its result and the wall times of its timing repeats."""
 
-    run: Run
+    task: Task
+    seed: int
     result: TrainResult
     seconds: list[float]
+    _row: dict | None = field(default=None, repr=False)
+
+    @property
+    def run(self) -> Run:
+        return self.task.run
 
     @property
     def median_seconds(self) -> float:
         return statistics.median(self.seconds)
 
+    @property
+    def row(self) -> dict:
+        """This run's row of ``summary.csv`` (without the columns relative to other runs)."""
+        if self._row is None:
+            r = self.result
+            seconds = np.array(self.seconds)
+            target = self.task.problem.target
+            epoch_hit, seconds_hit = (np.nan, np.nan)
+            if target is not None:
+                epoch_hit, seconds_hit = _time_to_target(r, target)
+            self._row = {
+                "problem": self.task.problem.name,
+                "optimizer": self.run.name,
+                "rule": r.optimizer,
+                "repetition": self.task.repetition,
+                "seed": self.seed,
+                "lr": r.lr,
+                "batch_size": r.batch_size,
+                "schedule": r.schedule,
+                "final_loss": r.final_loss,
+                "best_loss": r.best_loss,
+                "final_accuracy": r.final_accuracy,
+                "test_loss": float(r.test_losses[-1]) if r.test_losses is not None else np.nan,
+                "test_accuracy": float(r.test_accuracies[-1]) if r.test_accuracies is not None else np.nan,
+                "epochs_run": r.epochs_run,
+                "converged": r.converged,
+                "diverged": r.diverged,
+                "epochs_to_converge": r.epochs_run if r.converged else np.nan,
+                "epochs_to_target": epoch_hit,
+                "seconds_to_target": seconds_hit,
+                "train_seconds": self.median_seconds,
+                "train_seconds_std": float(seconds.std(ddof=1)) if seconds.size > 1 else 0.0,
+                "timing_repeats": int(seconds.size),
+                "seconds_per_epoch": self.median_seconds / max(r.epochs_run, 1),
+                "compile_seconds": np.nan,
+            }
+        return self._row
+
     def curve(self):
         """This run's rows of ``curves.csv``."""
         frame = self.result.curve()
-        frame.insert(0, "seed", self.result.seed)
-        frame.insert(0, "optimizer", self.run.name)
+        frame.insert(0, "seed", self.seed)
+        frame.insert(0, "optimizer", self.task.run.name)
+        frame.insert(0, "problem", self.task.problem.name)
         return frame
+
+
+@dataclass
+class _Data:
+    """The splits of one problem for one repetition."""
+
+    train: Dataset
+    test: Dataset | None
+    fit: Dataset | None = None
+    val: Dataset | None = None
 
 
 @dataclass
@@ -46,116 +145,304 @@ class Comparison:
     """The outcome of :func:`compare`; ``interrupted`` is set when Ctrl-C stopped it early."""
 
     experiment: Experiment
-    records: list[RunRecord] = field(default_factory=list)
+    finished: dict = field(default_factory=dict)
+    trials: dict = field(default_factory=dict)
+    selected_lr: dict = field(default_factory=dict)
     compile_seconds: float = 0.0
     compile_source: str = ""
     repeat: int = 1
+    jobs: int = 1
     interrupted: bool = False
     planned: int = 0
 
+    @property
+    def records(self) -> list[RunRecord]:
+        """Finished final runs, in task order."""
+        return [self.finished[k] for k in sorted(self.finished)]
+
+    @property
+    def problems(self) -> list[str]:
+        return [p.name for p in self.experiment.resolved_problems()]
+
     def summary(self):
-        """One row per run and seed, sorted by final loss (diverged runs last)."""
+        """One row per run and seed; within each problem sorted by final loss (diverged last)."""
         import pandas as pd
 
-        rows = []
-        for rec in self.records:
-            r = rec.result
-            seconds = np.array(rec.seconds)
-            rows.append(
-                {
-                    "optimizer": rec.run.name,
-                    "rule": r.optimizer,
-                    "seed": r.seed,
-                    "lr": r.lr,
-                    "batch_size": r.batch_size,
-                    "schedule": r.schedule,
-                    "final_loss": r.final_loss,
-                    "best_loss": r.best_loss,
-                    "final_accuracy": r.final_accuracy,
-                    "epochs_run": r.epochs_run,
-                    "converged": r.converged,
-                    "diverged": r.diverged,
-                    "epochs_to_converge": r.epochs_run if r.converged else np.nan,
-                    "train_seconds": rec.median_seconds,
-                    "train_seconds_std": float(seconds.std(ddof=1)) if seconds.size > 1 else 0.0,
-                    "timing_repeats": int(seconds.size),
-                    "seconds_per_epoch": rec.median_seconds / max(r.epochs_run, 1),
-                    "compile_seconds": self.compile_seconds,
-                }
-            )
-        columns = ["optimizer", "rule", "seed", "lr", "batch_size", "schedule", "final_loss", "best_loss",
-                   "final_accuracy", "epochs_run", "converged", "diverged", "epochs_to_converge", "train_seconds",
-                   "train_seconds_std", "timing_repeats", "seconds_per_epoch", "compile_seconds"]
-        df = pd.DataFrame(rows, columns=columns)
+        rows = [dict(rec.row, compile_seconds=self.compile_seconds) for rec in self.records]
+        df = pd.DataFrame(rows, columns=SUMMARY_COLUMNS[:-2])
         if df.empty:
-            df["time_ratio"] = []
-            df["time_ratio_std"] = []
-            return df
-        fastest = df["train_seconds"].min()
-        std_fast = df.loc[df["train_seconds"].idxmin(), "train_seconds_std"]
+            return pd.DataFrame(columns=SUMMARY_COLUMNS)
+        fastest = df.groupby("problem", sort=False)["train_seconds"].transform("min")
+        std_fast = df.loc[df.groupby("problem", sort=False)["train_seconds"].transform("idxmin"), "train_seconds_std"].to_numpy()
         df["time_ratio"] = df["train_seconds"] / fastest
         df["time_ratio_std"] = df["time_ratio"] * np.sqrt(
             (df["train_seconds_std"] / df["train_seconds"]) ** 2 + (std_fast / fastest) ** 2
         )
-        df["_nan_last"] = df["final_loss"].where(~df["diverged"], np.inf).fillna(np.inf)
-        return df.sort_values(["_nan_last", "optimizer"], kind="stable").drop(columns="_nan_last").reset_index(drop=True)
+        order = {name: i for i, name in enumerate(self.problems)}
+        df["_p"] = df["problem"].map(order)
+        df["_l"] = df["final_loss"].where(~df["diverged"], np.inf).fillna(np.inf)
+        return df.sort_values(["_p", "_l", "optimizer", "repetition"], kind="stable").drop(columns=["_p", "_l"]).reset_index(drop=True)
 
     def curves(self):
-        """One row per run, seed and epoch: loss, accuracy, learning rate, elapsed seconds."""
+        """One row per run, seed and epoch."""
         import pandas as pd
 
         if not self.records:
-            return pd.DataFrame(columns=["optimizer", "seed", "epoch", "loss", "accuracy", "lr", "elapsed_s"])
+            return pd.DataFrame(columns=CURVE_COLUMNS)
         return pd.concat([rec.curve() for rec in self.records], ignore_index=True)
+
+    def stats(self):
+        """Aggregated over seeds: one row per problem and optimizer (see :func:`dlbench.stats.aggregate`)."""
+        from .stats import aggregate
+
+        return aggregate(self.summary())
+
+    def tuning(self):
+        """Every tuning trial: problem, optimizer, trial, lr, val_loss, val_accuracy, diverged, selected."""
+        import pandas as pd
+
+        rows = []
+        for key in sorted(self.trials):
+            rec = self.trials[key]
+            r = rec.result
+            val_loss = float(r.test_losses[-1]) if r.test_losses is not None else np.nan
+            rows.append({
+                "problem": rec.task.problem.name,
+                "optimizer": rec.run.name,
+                "trial": rec.task.trial,
+                "lr": r.lr,
+                "val_loss": val_loss,
+                "val_accuracy": float(r.test_accuracies[-1]) if r.test_accuracies is not None else np.nan,
+                "diverged": r.diverged,
+                "selected": self.selected_lr.get((rec.task.problem.name, rec.run.name)) == r.lr,
+            })
+        return pd.DataFrame(rows, columns=["problem", "optimizer", "trial", "lr", "val_loss", "val_accuracy", "diverged", "selected"])
+
+    def profile(self):
+        """AlgoPerf-style performance profile over problems (``None`` with one problem or no target)."""
+        from .stats import profile_table
+
+        problems = self.experiment.resolved_problems()
+        if len(problems) < 2 or not any(p.target is not None for p in problems):
+            return None
+        summary = self.summary()
+        if summary.empty:
+            return None
+        times = (
+            summary.assign(t=summary["seconds_to_target"].fillna(np.inf))
+            .groupby(["problem", "optimizer"], sort=False)["t"].median()
+            .unstack("optimizer")
+        )
+        return profile_table(times, r_max=4.0)
+
+
+def _time_to_target(result: TrainResult, target) -> tuple[float, float]:
+    """First epoch (and training seconds) at which ``result`` met ``target``; NaN if never."""
+    from .stats import first_reach
+
+    values = {"loss": result.losses, "accuracy": result.accuracies, "test_loss": result.test_losses,
+              "test_accuracy": result.test_accuracies}[target.metric]
+    if values is None:
+        return np.nan, np.nan
+    k = first_reach(values, target.value, target.mode)
+    if k is None:
+        return np.nan, np.nan
+    return float(k), float(result.elapsed[k])
+
+
+SUMMARY_COLUMNS = [
+    "problem", "optimizer", "rule", "repetition", "seed", "lr", "batch_size", "schedule", "final_loss", "best_loss",
+    "final_accuracy", "test_loss", "test_accuracy", "epochs_run", "converged", "diverged", "epochs_to_converge",
+    "epochs_to_target", "seconds_to_target", "train_seconds", "train_seconds_std", "timing_repeats",
+    "seconds_per_epoch", "compile_seconds", "time_ratio", "time_ratio_std",
+]
+CURVE_COLUMNS = ["problem", "optimizer", "seed", "epoch", "loss", "accuracy", "test_loss", "test_accuracy", "lr", "elapsed_s"]
+
+
+def load_problem(problem: Problem) -> Dataset:
+    """The full data set of ``problem`` (generated, or read from its CSV file)."""
+    from .data import load_csv, make_dataset
+
+    if problem.problem == "csv":
+        return load_csv(problem.file, problem.target_column)
+    return make_dataset(problem.problem, problem.n_samples, problem.n_features, seed=problem.seed, noise=problem.noise)
+
+
+def _splits(full: Dataset, problem: Problem, exp: Experiment, repetition: int) -> _Data:
+    from .data import split, standardize
+
+    seed = repetition_seed(exp.seed, repetition)
+    scale = problem.problem == "csv"  # a user's data is standardised with training statistics
+    train, test = full, None
+    if exp.test_fraction:
+        train, test = split(full, exp.test_fraction, _sub_seed(seed, 1))
+    data = _Data(train, test)
+    if exp.n_trials:
+        data.fit, data.val = split(train, exp.val_fraction, _sub_seed(seed, 2))
+        if scale:
+            data.fit, data.val = standardize(data.fit, data.val)
+    if scale:
+        data.train, *rest = standardize(train, *([test] if test is not None else []))
+        data.test = rest[0] if rest else None
+    return data
+
+
+def _execute(task: Task, data: _Data, exp: Experiment, repeat: int, progress=None) -> RunRecord:
+    seed = repetition_seed(exp.seed, task.repetition)
+    if task.trial is not None:
+        fit, held_out = data.fit, data.val
+    else:
+        fit, held_out = data.train, data.test
+    params = init_params(fit.n_features, exp.n_hidden, exp.init, seed)
+    run = task.run
+    kwargs = dict(
+        optimizer=run.optimizer, epochs=exp.epochs, lr=task.lr, batch_size=run.batch_size, loss=exp.loss,
+        seed=seed, tol=exp.tol, patience=exp.patience, schedule=run.schedule, schedule_params=run.schedule_params,
+        X_test=held_out.X if held_out is not None else None, y_test=held_out.y if held_out is not None else None,
+        **run.hyperparameters,
+    )
+    result = train(fit.X, fit.y, params, progress=progress, **kwargs)
+    times = [result.train_seconds]
+    for _ in range(repeat - 1):
+        times.append(train(fit.X, fit.y, params, **kwargs).train_seconds)
+    return RunRecord(task, seed, result, times)
+
+
+def _cost(task: Task, exp: Experiment, n_samples: int) -> float:
+    """A rough estimate of a task's training time, to start the longest first."""
+    from .optimizers import get_optimizer
+
+    spec = get_optimizer(task.run.optimizer)
+    batch = task.run.batch_size or spec.batch_size or n_samples
+    steps = -(-n_samples // max(1, min(batch, n_samples)))
+    evaluations = float(task.run.hyperparameters.get("max_iter", 20)) if spec.full_batch_only else 1.0
+    return exp.epochs * (steps + 1) * evaluations * (1.0 + 0.05 * steps)
+
+
+def _run_all(tasks, work, jobs: int, on_done, cost=None) -> None:
+    """Run ``work(task)`` for every task, ``jobs`` at a time, calling ``on_done(task, record)``
+    in the main thread as each finishes. With several jobs the costliest tasks start first (so no
+    thread is left with a long task at the end); results do not depend on the order. Ctrl-C
+    cancels what has not started."""
+    if jobs == 1 or len(tasks) <= 1:
+        for task in tasks:
+            on_done(task, work(task))
+        return
+    if cost is not None:
+        tasks = sorted(tasks, key=cost, reverse=True)
+    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="dlbench")
+    futures = {pool.submit(work, task): task for task in tasks}
+    try:
+        for future in as_completed(futures):
+            on_done(futures[future], future.result())
+    except KeyboardInterrupt:
+        for future in futures:
+            future.cancel()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def compare(
     experiment: Experiment | None = None,
     optimizers: list[str] | None = None,
-    repeat: int = 3,
-    on_progress: Callable[[Run, int, int], None] | None = None,
-    on_record: Callable[[Comparison], None] | None = None,
+    repeat: int | None = None,
+    jobs: int = 1,
+    on_progress: Callable[[Task, int, int], None] | None = None,
+    on_record: Callable[["Comparison"], None] | None = None,
+    on_task: Callable[[int, int, str], None] | None = None,
 ) -> Comparison:
-    """Train every run of ``experiment`` (default: :func:`default_experiment`).
+    """Run every problem × run × seed of ``experiment`` (default: :func:`default_experiment`).
 
     ``optimizers`` replaces the experiment's runs by one default run per name (``["all"]``: every
-    registered optimizer). Every run's settings are checked before anything trains. Each run is
-    timed ``repeat`` times (same seed, so the same numbers) and reports the median. The kernel is
-    compiled (or loaded from its cache) once beforehand; that time is reported apart.
-    ``on_progress(run, epochs_done, epochs)`` reports live progress; ``on_record(comparison)`` is
-    called after each finished run (the CLI saves results there, so an interrupt keeps them).
-    A diverging run is recorded as diverged and the others go on; Ctrl-C stops early with
+    registered optimizer). Everything is checked before anything trains. Each final run is timed
+    ``repeat`` times (default 3 with one seed, 1 with several: the seeds are then the repeats)
+    and reports the median. ``jobs`` runs that many trainings at once in threads (the kernels
+    release the GIL); results do not depend on it, only timings may. The kernel is compiled (or
+    loaded from its cache) once beforehand; that time is reported apart.
+    ``on_progress(task, epochs_done, epochs)`` reports live progress (``jobs=1`` only);
+    ``on_task(done, total, phase)`` counts finished trainings; ``on_record(comparison)`` is called
+    after each finished final run (the CLI saves results there, so an interrupt keeps them). A
+    diverging run is recorded as diverged and the others go on; Ctrl-C stops early with
     ``interrupted`` set and what finished kept.
     """
+    from .errors import invalid
+
     exp = experiment or default_experiment()
     if optimizers:
         exp = exp.with_runs(list(optimizers))
+    exp.check()
+    if repeat is None:
+        repeat = 3 if exp.seeds == 1 else 1
     if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
-        from .errors import invalid
-
         raise invalid("repeat", "compare", "an integer >= 1", repeat)
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise invalid("jobs", "compare", "an integer >= 1", jobs)
     runs = exp.resolved_runs()
-    for run in runs:
-        check_experiment_run(exp, run)
-    data = make_dataset(exp.problem, exp.n_samples, exp.n_features, exp.data_seed)
-    params = init_params(exp.n_features, exp.n_hidden, exp.init, exp.init_seed)
-    seconds, source = kernel_compile_seconds()
-    comparison = Comparison(exp, compile_seconds=seconds, compile_source=source, repeat=repeat, planned=len(runs))
-    try:
+    problems = exp.resolved_problems()
+
+    # load every data set and check every run against its real size, before training anything
+    data: dict = {}
+    for problem in problems:
+        full = load_problem(problem)
+        for repetition in range(exp.seeds):
+            data[problem.name, repetition] = _splits(full, problem, exp, repetition)
+        sizes = [data[problem.name, 0].train.n_samples]
+        if exp.n_trials:
+            sizes.append(data[problem.name, 0].fit.n_samples)
         for run in runs:
-            progress = (lambda done, total, run=run: on_progress(run, done, total)) if on_progress else None
-            kwargs = dict(
-                optimizer=run.optimizer, epochs=exp.epochs, lr=run.lr, batch_size=run.batch_size, loss=exp.loss,
-                seed=exp.seed, tol=exp.tol, patience=exp.patience, schedule=run.schedule,
-                schedule_params=run.schedule_params, **run.hyperparameters,
-            )
-            result = train(data.X, data.y, params, progress=progress, **kwargs)
-            times = [result.train_seconds]
-            for _ in range(repeat - 1):
-                times.append(train(data.X, data.y, params, **kwargs).train_seconds)
-            comparison.records.append(RunRecord(run, result, times))
-            if on_record:
-                on_record(comparison)
+            check_experiment_run(exp, run, min(sizes))
+
+    seconds, source = kernel_compile_seconds()
+    comparison = Comparison(exp, compile_seconds=seconds, compile_source=source, repeat=repeat, jobs=jobs,
+                            planned=len(problems) * len(runs) * exp.seeds)
+    index = iter(range(10**9))
+    grid = lr_grid(exp)
+    trial_tasks = [
+        Task(next(index), problem, run, 0, float(lr), trial)
+        for problem in problems for run in runs for trial, lr in enumerate(grid)
+    ]
+    total = len(trial_tasks) + comparison.planned
+    done = {"n": 0}
+
+    def work(task: Task, live: bool = False) -> RunRecord:
+        progress = (lambda d, t: on_progress(task, d, t)) if (on_progress and live) else None
+        return _execute(task, data[task.problem.name, task.repetition], exp, 1 if task.trial is not None else repeat,
+                        progress)
+
+    def finished(phase: str, store: dict, callback=None):
+        def on_done(task: Task, record: RunRecord) -> None:
+            store[task.index] = record
+            done["n"] += 1
+            if on_task:
+                on_task(done["n"], total, phase)
+            if callback:
+                callback(comparison)
+        return on_done
+
+    def worker(task: Task) -> RunRecord:
+        return work(task, live=jobs == 1)
+
+    def cost(task: Task) -> float:
+        return _cost(task, exp, data[task.problem.name, task.repetition].train.n_samples)
+
+    try:
+        _run_all(trial_tasks, worker, jobs, finished("tuning", comparison.trials), cost)
+        for problem in problems:
+            for run in runs:
+                scores = [
+                    (np.inf if rec.result.diverged or rec.result.test_losses is None else float(rec.result.test_losses[-1]), rec.result.lr)
+                    for rec in comparison.trials.values()
+                    if rec.task.problem.name == problem.name and rec.run.name == run.name
+                ]
+                scores = [(s if np.isfinite(s) else np.inf, lr) for s, lr in scores]
+                if scores:
+                    comparison.selected_lr[problem.name, run.name] = min(scores, key=lambda x: (x[0], x[1]))[1]
+        final_tasks = [
+            Task(next(index), problem, run, repetition, comparison.selected_lr.get((problem.name, run.name), run.lr))
+            for problem in problems for run in runs for repetition in range(exp.seeds)
+        ]
+        _run_all(final_tasks, worker, jobs, finished("final", comparison.finished, on_record), cost)
     except KeyboardInterrupt:
         comparison.interrupted = True
     return comparison

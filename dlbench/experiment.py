@@ -1,11 +1,23 @@
-"""Experiments: what to train (data, network, optimizers and their settings), from TOML or code.
+"""Experiments: what to train (problems, network, optimizers, seeds, tuning, targets), from TOML
+or code.
 
-An experiment file has the tables ``[experiment]`` (name, description), ``[data]`` (problem,
-n_samples, n_features, seed), ``[model]`` (n_hidden, init, loss, seed), ``[training]`` (epochs,
-lr, batch_size, seed, tol, patience, schedule, schedule_params) and one ``[[runs]]`` table per
-optimizer run (optimizer, label, lr, batch_size, schedule, schedule_params, hyperparameters).
-Values in ``[training]`` apply to every run that does not set its own. ``runs = "all"`` under
-``[experiment]`` means every registered optimizer with its defaults.
+An experiment file has these tables (every key optional):
+
+- ``[experiment]``: ``name``, ``description``, ``runs = "all"`` (every registered optimizer).
+- ``[data]``: the problem when there is one: ``problem``, ``n_samples``, ``n_features``,
+  ``noise``, ``seed``; or a CSV file: ``file`` and ``target_column``.
+- ``[[problems]]``: several problems, each with ``name`` and the keys of ``[data]``, plus an
+  optional ``target = { metric = "loss", value = 0.3 }``.
+- ``[model]``: ``n_hidden``, ``init``, ``loss``.
+- ``[training]``: ``epochs``, ``lr``, ``batch_size``, ``seed``, ``seeds``, ``test_fraction``,
+  ``tol``, ``patience``, ``schedule``, ``schedule_params``; they apply to every run that does not
+  set its own.
+- ``[tuning]``: ``parameter = "lr"``, ``budget`` (``"one-shot"``, ``"small"``, ``"large"`` or a
+  number of trials), ``val_fraction``, ``lr_min``, ``lr_max``.
+- ``[target]``: ``metric`` (``loss``, ``test_loss``, ``accuracy``, ``test_accuracy``) and
+  ``value``: the time-to-target goal for every problem without its own.
+- ``[[runs]]``: one per optimizer run: ``optimizer``, ``label``, ``lr``, ``batch_size``,
+  ``schedule``, ``schedule_params``, ``hyperparameters``.
 """
 
 from __future__ import annotations
@@ -16,14 +28,23 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, invalid
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["Experiment", "Run", "load_experiment", "default_experiment", "article_experiment"]
+__all__ = ["Experiment", "Run", "Problem", "Target", "load_experiment", "default_experiment", "article_experiment",
+           "BUDGETS", "TARGET_METRICS"]
+
+BUDGETS = {"one-shot": 0, "small": 25, "large": 50}
+"""Tuning budgets (trials per optimizer): ``one-shot`` keeps the defaults; ``small`` and ``large``
+follow the small and large budgets of Schmidt, Schneider & Hennig, "Descending through a Crowded
+Valley" (2021)."""
+
+TARGET_METRICS = {"loss": "min", "test_loss": "min", "accuracy": "max", "test_accuracy": "max"}
+"""Metrics a target can be set on, and whether lower (``min``) or higher (``max``) is better."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +65,36 @@ class Run:
 
 
 @dataclass(frozen=True)
+class Target:
+    """Time-to-target goal: ``metric`` at most (losses) or at least (accuracies) ``value``."""
+
+    metric: str
+    value: float
+
+    @property
+    def mode(self) -> str:
+        return TARGET_METRICS[self.metric]
+
+    def describe(self) -> str:
+        return f"{self.metric} {'<=' if self.mode == 'min' else '>='} {self.value:g}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One data set: a synthetic ``problem`` or a CSV ``file`` with its ``target_column``."""
+
+    name: str = "random"
+    problem: str = "random"
+    n_samples: int = 100
+    n_features: int = 10
+    noise: float = 0.0
+    seed: int = 0
+    file: str | None = None
+    target_column: str | None = None
+    target: Target | None = None
+
+
+@dataclass(frozen=True)
 class Experiment:
     """A whole study; see the module docstring for the file format."""
 
@@ -52,19 +103,30 @@ class Experiment:
     problem: str = "random"
     n_samples: int = 100
     n_features: int = 10
+    noise: float = 0.0
     data_seed: int = 0
+    file: str | None = None
+    target_column: str | None = None
+    problems: tuple[Problem, ...] = ()
     n_hidden: int = 8
     init: str = "glorot"
-    init_seed: int = 0
     loss: str = "bce"
     epochs: int = 1000
     seed: int = 0
+    seeds: int = 1
+    test_fraction: float | None = None
     lr: float | None = None
     batch_size: int | None = None
     tol: float | None = None
     patience: int | None = None
     schedule: str | None = None
     schedule_params: dict = field(default_factory=dict)
+    tune: str | None = None
+    budget: str | int = "one-shot"
+    val_fraction: float = 0.2
+    lr_min: float = 1e-4
+    lr_max: float = 10.0
+    target: Target | None = None
     runs: tuple[Run, ...] = ()
     source: str | None = None
 
@@ -99,8 +161,63 @@ class Experiment:
             raise ConfigError(f"Two runs are both called {dupes[0]!r}: give them distinct 'label' values.")
         return tuple(out)
 
+    def resolved_problems(self) -> tuple[Problem, ...]:
+        """The problems to run: ``problems``, or the one described by the flat fields."""
+        if self.problems:
+            problems = tuple(p if p.target is not None else replace(p, target=self.target) for p in self.problems)
+        else:
+            name = Path(self.file).stem if self.file else self.problem
+            problems = (Problem(name, "csv" if self.file else self.problem, self.n_samples, self.n_features, self.noise,
+                                self.data_seed, self.file, self.target_column, self.target),)
+        names = [p.name for p in problems]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ConfigError(f"Two problems are both called {dupes[0]!r}: give them distinct 'name' values.")
+        return problems
+
+    @property
+    def n_trials(self) -> int:
+        """Tuning trials per optimizer (0: no tuning)."""
+        if not self.tune:
+            return 0
+        return BUDGETS[self.budget] if isinstance(self.budget, str) else int(self.budget)
+
+    def check(self) -> None:
+        """Check the experiment-wide settings (runs are checked by ``training.check_experiment_run``)."""
+        owner = "the experiment"
+        if isinstance(self.seeds, bool) or not isinstance(self.seeds, int) or self.seeds < 1:
+            raise invalid("seeds", owner, "an integer >= 1", self.seeds)
+        if self.test_fraction is not None and not (0.0 < self.test_fraction < 1.0):
+            raise invalid("test_fraction", owner, "a float in (0, 1)", self.test_fraction)
+        if self.tune not in (None, "lr"):
+            raise invalid("tune", owner, "'lr' (the only tunable parameter for now)", self.tune)
+        if isinstance(self.budget, str):
+            if self.budget not in BUDGETS:
+                raise invalid("budget", owner, "one of " + ", ".join(map(repr, BUDGETS)) + " or a number of trials >= 1", self.budget)
+        elif isinstance(self.budget, bool) or not isinstance(self.budget, int) or self.budget < 1:
+            raise invalid("budget", owner, "one of " + ", ".join(map(repr, BUDGETS)) + " or a number of trials >= 1", self.budget)
+        if not (0.0 < self.val_fraction < 1.0):
+            raise invalid("val_fraction", owner, "a float in (0, 1)", self.val_fraction)
+        if not (0.0 < self.lr_min < self.lr_max) or self.lr_max == float("inf"):
+            raise invalid("lr_min", owner, "a positive float below lr_max", self.lr_min)
+        if not isinstance(self.epochs, int) or isinstance(self.epochs, bool) or self.epochs < 1:
+            raise invalid("epochs", owner, "an integer >= 1", self.epochs)
+        for problem in self.resolved_problems():
+            if problem.target is not None:
+                check_target(problem.target, owner)
+                if problem.target.metric.startswith("test_") and self.test_fraction is None:
+                    raise invalid("target", owner, "a training metric (loss, accuracy) unless test_fraction is set",
+                                  problem.target.metric)
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def check_target(target: Target, owner: str = "the experiment") -> None:
+    if target.metric not in TARGET_METRICS:
+        raise invalid("target metric", owner, "one of " + ", ".join(map(repr, TARGET_METRICS)), target.metric)
+    if isinstance(target.value, bool) or not isinstance(target.value, (int, float)) or target.value != target.value:
+        raise invalid("target value", owner, "a number", target.value)
 
 
 def default_experiment() -> Experiment:
@@ -124,22 +241,32 @@ def article_experiment() -> Experiment:
 
 # --- TOML -------------------------------------------------------------------------------------
 
+_DATA_KEYS = {"problem": "problem", "n_samples": "n_samples", "n_features": "n_features", "noise": "noise",
+              "seed": "data_seed", "file": "file", "target_column": "target_column"}
 _TABLES = {
     "experiment": {"name": "name", "description": "description", "runs": None},
-    "data": {"problem": "problem", "n_samples": "n_samples", "n_features": "n_features", "seed": "data_seed"},
-    "model": {"n_hidden": "n_hidden", "init": "init", "loss": "loss", "seed": "init_seed"},
+    "data": _DATA_KEYS,
+    "model": {"n_hidden": "n_hidden", "init": "init", "loss": "loss"},
     "training": {
-        "epochs": "epochs", "lr": "lr", "batch_size": "batch_size", "seed": "seed", "tol": "tol",
-        "patience": "patience", "schedule": "schedule", "schedule_params": "schedule_params",
+        "epochs": "epochs", "lr": "lr", "batch_size": "batch_size", "seed": "seed", "seeds": "seeds",
+        "test_fraction": "test_fraction", "tol": "tol", "patience": "patience", "schedule": "schedule",
+        "schedule_params": "schedule_params",
     },
+    "tuning": {"parameter": "tune", "budget": "budget", "val_fraction": "val_fraction", "lr_min": "lr_min",
+               "lr_max": "lr_max"},
+    "target": {"metric": "target_metric", "value": "target_value"},
 }
+_PROBLEM_KEYS = {"name": "name", **{k: ("seed" if v == "data_seed" else v) for k, v in _DATA_KEYS.items()}, "target": "target"}
 _RUN_KEYS = ("optimizer", "label", "lr", "batch_size", "schedule", "schedule_params", "hyperparameters")
 _TYPES = {
-    "name": str, "description": str, "problem": str, "init": str, "loss": str, "schedule": str,
-    "n_samples": int, "n_features": int, "data_seed": int, "n_hidden": int, "init_seed": int,
-    "epochs": int, "seed": int, "batch_size": int, "patience": int,
-    "lr": float, "tol": float, "schedule_params": dict, "hyperparameters": dict,
-    "optimizer": str, "label": str,
+    "name": str, "description": str, "problem": str, "init": str, "loss": str, "schedule": str, "file": str,
+    "target_column": str, "tune": str, "target_metric": str,
+    "n_samples": int, "n_features": int, "data_seed": int, "seed": int, "n_hidden": int,
+    "epochs": int, "seeds": int, "batch_size": int, "patience": int,
+    "lr": float, "tol": float, "noise": float, "test_fraction": float, "val_fraction": float, "lr_min": float,
+    "lr_max": float, "target_value": float,
+    "schedule_params": dict, "hyperparameters": dict, "target": dict,
+    "optimizer": str, "label": str, "budget": (str, int),
 }
 
 
@@ -166,12 +293,37 @@ def _file_error(path: Path, text: str, table: str | None, key: str, message: str
     return ConfigError(f"{where}: {place}'{key}': {message}")
 
 
-def _typed(value: Any, kind: type) -> bool:
+def _typed(value: Any, kind) -> bool:
+    if isinstance(kind, tuple):
+        return any(_typed(value, k) for k in kind)
     if kind is float:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if kind is int:
         return isinstance(value, int) and not isinstance(value, bool)
     return isinstance(value, kind)
+
+
+def _kind_name(kind) -> str:
+    if isinstance(kind, tuple):
+        return " or ".join(_kind_name(k) for k in kind)
+    return {str: "a string", int: "an integer", float: "a number", dict: "a table"}[kind]
+
+
+def _check_type(path, text, table, key, field_name, value, index=0):
+    kind = _TYPES[field_name]
+    if not _typed(value, kind):
+        raise _file_error(path, text, table, key, f"must be {_kind_name(kind)}. Got {value!r}.", index)
+
+
+def _target(path, text, table, key, value, index=0) -> Target:
+    if not isinstance(value, dict) or set(value) != {"metric", "value"}:
+        raise _file_error(path, text, table, key, "must be a table { metric = ..., value = ... }.", index)
+    target = Target(value["metric"], value["value"])
+    try:
+        check_target(target)
+    except ConfigError as exc:
+        raise _file_error(path, text, table, key, str(exc), index) from None
+    return target
 
 
 def load_experiment(path: str | Path) -> Experiment:
@@ -191,10 +343,10 @@ def load_experiment(path: str | Path) -> Experiment:
     values: dict[str, Any] = {"source": str(path)}
     runs_all = False
     for table, body in doc.items():
-        if table == "runs":
+        if table in ("runs", "problems"):
             continue
         if table not in _TABLES:
-            valid = ", ".join(f"[{t}]" for t in (*_TABLES, "[runs]"))
+            valid = ", ".join(f"[{t}]" for t in _TABLES) + ", [[problems]], [[runs]]"
             raise _file_error(path, text, None, table, f"unknown table or key. Valid tables: {valid}.")
         if not isinstance(body, dict):
             raise _file_error(path, text, None, table, "must be a table.")
@@ -207,10 +359,33 @@ def load_experiment(path: str | Path) -> Experiment:
                     raise _file_error(path, text, table, key, f'must be "all" (or use [[runs]] tables). Got {value!r}.')
                 runs_all = True
                 continue
-            kind = _TYPES[field_name]
-            if not _typed(value, kind):
-                raise _file_error(path, text, table, key, f"must be {kind.__name__ if kind is not dict else 'a table'}. Got {value!r}.")
+            _check_type(path, text, table, key, field_name, value)
             values[field_name] = value
+    metric, value = values.pop("target_metric", None), values.pop("target_value", None)
+    if metric is not None or value is not None:
+        values["target"] = _target(path, text, "target", "metric" if metric is None else "value",
+                                   {"metric": metric, "value": value})
+
+    problems = []
+    raw_problems = doc.get("problems", [])
+    if not isinstance(raw_problems, list):
+        raise _file_error(path, text, None, "problems", "must be an array of tables: write [[problems]].")
+    for i, body in enumerate(raw_problems):
+        kwargs = {}
+        for key, value in body.items():
+            if key not in _PROBLEM_KEYS:
+                raise _file_error(path, text, "problems", key, f"unknown key. Valid keys: {', '.join(_PROBLEM_KEYS)}.", i)
+            if key == "target":
+                kwargs["target"] = _target(path, text, "problems", key, value, i)
+                continue
+            _check_type(path, text, "problems", key, _DATA_KEYS.get(key, key), value, i)
+            kwargs[_PROBLEM_KEYS[key]] = value
+        if "file" in kwargs:
+            kwargs.setdefault("problem", "csv")
+            kwargs.setdefault("name", Path(kwargs["file"]).stem)
+        else:
+            kwargs.setdefault("name", kwargs.get("problem", "random"))
+        problems.append(Problem(**kwargs))
 
     runs = []
     raw_runs = doc.get("runs", [])
@@ -224,14 +399,12 @@ def load_experiment(path: str | Path) -> Experiment:
         for key, value in body.items():
             if key not in _RUN_KEYS:
                 raise _file_error(path, text, "runs", key, f"unknown key. Valid keys: {', '.join(_RUN_KEYS)}.", i)
-            if not _typed(value, _TYPES[key]):
-                kind = _TYPES[key]
-                raise _file_error(path, text, "runs", key, f"must be {kind.__name__ if kind is not dict else 'a table'}. Got {value!r}.", i)
+            _check_type(path, text, "runs", key, key, value, i)
             kwargs[key] = value
         runs.append(Run(**kwargs))
     if runs and runs_all:
         raise _file_error(path, text, "experiment", "runs", 'give either runs = "all" or [[runs]] tables, not both.')
-    experiment = Experiment(**values, runs=tuple(runs))
+    experiment = Experiment(**values, problems=tuple(problems), runs=tuple(runs))
     if runs_all:
         experiment = experiment.with_runs(["all"])
     _check_semantics(experiment, path, text)
@@ -242,6 +415,19 @@ def _check_semantics(experiment: Experiment, path: Path, text: str) -> None:
     """Validate every run's settings now, so a bad value is reported with its file and line."""
     from .training import check_experiment_run
 
+    try:
+        experiment.check()
+    except ConfigError as exc:
+        key = _guess_key(str(exc))
+        key = {"tune": "parameter", "data_seed": "seed"}.get(key, key)
+        line = None
+        if key:
+            for table in ("training", "tuning", "target", "data", "model"):
+                line = _line_of(text, table, key)
+                if line:
+                    break
+        where = f"{path}, line {line}" if line else str(path)
+        raise ConfigError(f"{where}: {exc}") from None
     for i, run in enumerate(experiment.resolved_runs()):
         try:
             check_experiment_run(experiment, run)

@@ -11,7 +11,8 @@ import math
 from rich import box
 from rich.table import Table
 
-__all__ = ["comparison_table", "run_table", "loss_every_table", "fmt_seconds", "fmt_loss"]
+__all__ = ["comparison_table", "stats_table", "tuning_table", "profile_table", "run_table", "loss_every_table",
+           "fmt_seconds", "fmt_loss"]
 
 
 def fmt_seconds(seconds: float) -> str:
@@ -40,29 +41,150 @@ def _status(row) -> str:
     return f"ran {row['epochs_run']}"
 
 
-def comparison_table(summary, title: str, compile_seconds: float, compile_source: str, repeat: int) -> Table:
-    """The comparison, sorted by final loss, with time relative to the fastest run."""
+def _how(compile_source: str) -> str:
+    return {"compiled": "compiled", "cache": "loaded from the on-disk cache"}.get(compile_source, compile_source)
+
+
+def _ratio(ratio: float, std: float) -> str:
+    if not math.isfinite(ratio):
+        return "—"
+    return "[bold]fastest[/bold]" if ratio == 1.0 else f"{ratio:.2f} ± {std:.2f}×"
+
+
+def _jobs_note(jobs: int) -> str:
+    return f" Runs were timed {jobs} at a time in parallel threads." if jobs > 1 else ""
+
+
+def comparison_table(summary, title: str, compile_seconds: float, compile_source: str, repeat: int,
+                     target: str | None = None, jobs: int = 1) -> Table:
+    """One seed: the runs sorted by final loss, with time relative to the fastest run."""
     table = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left", caption_justify="left")
-    for name, justify in [
-        ("#", "right"), ("optimizer", "left"), ("lr", "right"), ("final loss", "right"), ("best loss", "right"),
-        ("accuracy", "right"), ("epochs", "left"), ("time/epoch", "right"), ("train time", "right"),
-        ("vs fastest", "right"),
-    ]:
+    has_test = summary["test_loss"].notna().any() if "test_loss" in summary else False
+    columns = [("#", "right"), ("optimizer", "left"), ("lr", "right"), ("final loss", "right"), ("best loss", "right"),
+               ("accuracy", "right")]
+    if has_test:
+        columns += [("test loss", "right"), ("test acc.", "right")]
+    columns += [("epochs", "left")]
+    if target:
+        columns += [("epochs to target", "right"), ("time to target", "right")]
+    columns += [("time/epoch", "right"), ("train time", "right"), ("vs fastest", "right")]
+    for name, justify in columns:
         table.add_column(name, justify=justify, no_wrap=True)
     for rank, (_, row) in enumerate(summary.iterrows(), start=1):
-        ratio = row["time_ratio"]
-        ratio_text = "[bold]fastest[/bold]" if ratio == 1.0 else f"{ratio:.2f} ± {row['time_ratio_std']:.2f}×"
-        table.add_row(
-            str(rank), str(row["optimizer"]), f"{row['lr']:.4g}", fmt_loss(row["final_loss"]), fmt_loss(row["best_loss"]),
-            f"{row['final_accuracy']:.3f}", _status(row), fmt_seconds(row["seconds_per_epoch"]),
-            fmt_seconds(row["train_seconds"]), ratio_text,
-        )
-    how = "compiled" if compile_source == "compiled" else "loaded from the on-disk cache" if compile_source == "cache" else compile_source
+        cells = [str(rank), str(row["optimizer"]), f"{row['lr']:.4g}", fmt_loss(row["final_loss"]),
+                 fmt_loss(row["best_loss"]), f"{row['final_accuracy']:.3f}"]
+        if has_test:
+            cells += [fmt_loss(row["test_loss"]), f"{row['test_accuracy']:.3f}"]
+        cells += [_status(row)]
+        if target:
+            hit = row["epochs_to_target"]
+            cells += ["never" if not math.isfinite(hit) else str(int(hit)),
+                      "never" if not math.isfinite(hit) else fmt_seconds(row["seconds_to_target"])]
+        cells += [fmt_seconds(row["seconds_per_epoch"]), fmt_seconds(row["train_seconds"]),
+                  _ratio(row["time_ratio"], row["time_ratio_std"])]
+        table.add_row(*cells)
     table.caption = (
-        f"Losses and accuracy on the training set after the last epoch run. Train time: median wall time of the "
-        f"compiled training loop over {repeat} identical run(s); 'vs fastest' is its ratio to the fastest run "
-        f"(± from the spread of the repeats). Kernel compile time, not included: {fmt_seconds(compile_seconds)} ({how})."
+        "Losses and accuracy on the training set after the last epoch run"
+        + (" (test: the held-out split)" if has_test else "")
+        + (f"; target: {target}" if target else "")
+        + f". Train time: median wall time of the compiled training loop over {repeat} identical run(s); "
+        f"'vs fastest' is its ratio to the fastest run (± from the spread of the repeats).{_jobs_note(jobs)} "
+        f"Kernel compile time, not included: {fmt_seconds(compile_seconds)} ({_how(compile_source)})."
     )
+    return table
+
+
+def _pm(mean: float, std: float, fmt) -> str:
+    if not math.isfinite(mean):
+        return "—"
+    return f"{fmt(mean)} ± {fmt(std)}" if math.isfinite(std) else fmt(mean)
+
+
+def stats_table(stats, title: str, seeds: int, compile_seconds: float, compile_source: str,
+                target: str | None = None, jobs: int = 1, sparklines: dict | None = None) -> Table:
+    """Several seeds: mean ± standard deviation, 95% confidence interval and range per optimizer."""
+    table = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left", caption_justify="left")
+    has_test = stats["test_loss_mean"].notna().any()
+    columns = [("#", "right"), ("optimizer", "left"), ("final loss (mean ± sd)", "right"), ("95% CI", "right"),
+               ("min … max", "right"), ("accuracy", "right")]
+    if has_test:
+        columns += [("test loss", "right"), ("test acc.", "right")]
+    columns += [("diverged", "right")]
+    if target:
+        columns += [("reached", "right"), ("epochs to target", "right"), ("time to target", "right")]
+    columns += [("train time", "right"), ("vs fastest", "right")]
+    for name, justify in columns:
+        table.add_column(name, justify=justify, no_wrap=True)
+    f6 = fmt_loss
+    for rank, (_, row) in enumerate(stats.iterrows(), start=1):
+        cells = [
+            str(rank), str(row["optimizer"]), _pm(row["final_loss_mean"], row["final_loss_std"], f6),
+            "—" if not math.isfinite(row["final_loss_ci_low"]) else f"[{f6(row['final_loss_ci_low'])}, {f6(row['final_loss_ci_high'])}]",
+            "—" if not math.isfinite(row["final_loss_min"]) else f"{f6(row['final_loss_min'])} … {f6(row['final_loss_max'])}",
+            _pm(row["final_accuracy_mean"], row["final_accuracy_std"], lambda v: f"{v:.3f}"),
+        ]
+        if has_test:
+            cells += [_pm(row["test_loss_mean"], row["test_loss_std"], f6),
+                      _pm(row["test_accuracy_mean"], row["test_accuracy_std"], lambda v: f"{v:.3f}")]
+        diverged = int(row["diverged"])
+        cells += [f"[red]{diverged}/{int(row['runs'])}[/red]" if diverged else f"0/{int(row['runs'])}"]
+        if target:
+            reached = row["reached_target"]
+            cells += [f"{reached:.0%}",
+                      "never" if not math.isfinite(row["epochs_to_target"]) else f"{row['epochs_to_target']:g}",
+                      "never" if not math.isfinite(row["seconds_to_target"]) else fmt_seconds(row["seconds_to_target"])]
+        cells += [_pm(row["train_seconds_mean"], row["train_seconds_std"], fmt_seconds),
+                  _ratio(row["time_ratio"], row["time_ratio_std"])]
+        table.add_row(*cells)
+    table.caption = (
+        f"Over {seeds} seeds (each its own initial parameters, sample order and data splits). Mean ± sample standard "
+        "deviation, 95% confidence interval of the mean (Student t), min … max; diverged runs are counted and left "
+        "out of the other statistics."
+        + (f" Target: {target}; epochs/time to target are medians over the runs that reached it." if target else "")
+        + f" Train time: wall time of the compiled training loop; 'vs fastest' is the ratio of mean times with "
+        f"propagated uncertainty.{_jobs_note(jobs)} Kernel compile time, not included: {fmt_seconds(compile_seconds)} "
+        f"({_how(compile_source)})."
+    )
+    return table
+
+
+def tuning_table(tuning, grid_size: int, lr_range: tuple[float, float], val_fraction: float) -> Table:
+    """The learning rate each optimizer's tuning chose, with its validation loss."""
+    table = Table(title="Tuning: learning rate chosen on the validation split", box=box.SIMPLE_HEAVY,
+                  title_justify="left", caption_justify="left")
+    for name, justify in [("problem", "left"), ("optimizer", "left"), ("chosen lr", "right"), ("val. loss", "right"),
+                          ("val. accuracy", "right"), ("diverged trials", "right")]:
+        table.add_column(name, justify=justify, no_wrap=True)
+    for (problem, optimizer), group in tuning.groupby(["problem", "optimizer"], sort=False):
+        chosen = group[group["selected"]]
+        best = chosen.iloc[0] if len(chosen) else group.iloc[0]
+        table.add_row(problem, optimizer, f"{best['lr']:.4g}", fmt_loss(best["val_loss"]), f"{best['val_accuracy']:.3f}",
+                      f"{int(group['diverged'].sum())}/{len(group)}")
+    table.caption = (f"Every optimizer tried the same {grid_size} learning rates, evenly spaced in log scale from "
+                     f"{lr_range[0]:g} to {lr_range[1]:g}, training on the training data minus a {val_fraction:.0%} "
+                     "validation split; the rate with the lowest final validation loss was then run with every seed.")
+    return table
+
+
+def profile_table(profile, taus=(1.0, 1.25, 1.5, 2.0, 3.0, 4.0)) -> Table:
+    """AlgoPerf-style summary over problems: the performance profile at a few ratios, and the score."""
+    table = Table(title="Across problems: performance profile and score", box=box.SIMPLE_HEAVY, title_justify="left",
+                  caption_justify="left")
+    table.add_column("optimizer")
+    table.add_column("score", justify="right")
+    for tau in taus:
+        table.add_column(f"ρ({tau:g})", justify="right")
+    scores = profile.groupby("optimizer", sort=False)["score"].first().sort_values(ascending=False)
+    for optimizer, score in scores.items():
+        rows = profile[profile["optimizer"] == optimizer].sort_values("tau")
+        cells = []
+        for tau in taus:
+            upto = rows[rows["tau"] <= tau + 1e-12]
+            cells.append(f"{upto['rho'].iloc[-1]:.2f}" if len(upto) else "0.00")
+        table.add_row(str(optimizer), f"{score:.3f}", *cells)
+    table.caption = ("ρ(τ): fraction of problems on which the optimizer reached its target within τ times the "
+                     "fastest optimizer's time. Score: the area under ρ from 1 to r_max = 4, normalised to [0, 1] "
+                     "(AlgoPerf, Dahl et al. 2023).")
     return table
 
 

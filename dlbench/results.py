@@ -116,31 +116,52 @@ def environment() -> dict[str, Any]:
     }
 
 
+FORMAT = 1
+"""Version of the results-folder layout (see the README's table of files and columns)."""
+
+
 def _config(comparison, extra: dict[str, Any] | None) -> dict[str, Any]:
+    exp = comparison.experiment
+    problems = exp.resolved_problems()
+    targets = {p.name: {"metric": p.target.metric, "value": p.target.value} for p in problems if p.target is not None}
     return {
-        "experiment": comparison.experiment.to_dict(),
+        "format": FORMAT,
+        "experiment": exp.to_dict(),
+        "problems": [p.name for p in problems],
+        "seeds": exp.seeds,
+        "tuning": (
+            {"parameter": exp.tune, "budget": exp.budget, "trials": exp.n_trials, "val_fraction": exp.val_fraction,
+             "grid": [float(v) for v in _grid(exp)], "selected_lr": [
+                 {"problem": p, "optimizer": o, "lr": lr} for (p, o), lr in comparison.selected_lr.items()]}
+            if exp.n_trials else None
+        ),
+        "target": targets or None,
         "runs": [
             {
+                "problem": rec.task.problem.name,
                 "label": rec.run.name,
                 "optimizer": rec.result.optimizer,
+                "repetition": rec.task.repetition,
+                "seed": rec.seed,
                 "lr": rec.result.lr,
                 "batch_size": rec.result.batch_size,
                 "hyperparameters": rec.result.hyperparameters,
                 "schedule": rec.result.schedule,
                 "schedule_params": rec.result.schedule_params,
                 "loss": rec.result.loss,
-                "seed": rec.result.seed,
             }
             for rec in comparison.records
         ],
         "timing": {
             "what": "train_seconds is the median wall time of the compiled training loop over timing_repeats "
-            "identical runs; compile_seconds is the one-off time to compile or load the kernels, not included.",
+            "identical runs (held-out evaluation and compilation left out); compile_seconds is the one-off time to "
+            "compile or load the kernels.",
             "repeats": comparison.repeat,
+            "jobs": comparison.jobs,
             "compile_seconds": comparison.compile_seconds,
             "compile_source": comparison.compile_source,
         },
-        "completed_runs": len(comparison.records),
+        "completed_runs": len(comparison.finished),
         "planned_runs": comparison.planned,
         "interrupted": comparison.interrupted,
         "environment": environment(),
@@ -148,29 +169,57 @@ def _config(comparison, extra: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-class ResultsWriter:
-    """Keeps a results folder up to date as runs finish: after each run ``config.json``,
-    ``summary.csv`` and ``curves.csv`` are rewritten atomically, so an interrupted comparison keeps
-    every finished run. Each run's curve rows are formatted once and cached."""
+def _grid(exp):
+    from .compare import lr_grid
 
-    def __init__(self, folder: Path, extra: dict[str, Any] | None = None):
+    return lr_grid(exp)
+
+
+class ResultsWriter:
+    """Keeps a results folder up to date as runs finish: after each run every file is rewritten
+    atomically, so an interrupted comparison keeps every finished run. Each run's curve rows are
+    formatted once and cached."""
+
+    def __init__(self, folder: Path, extra: dict[str, Any] | None = None, every: float = 0.5):
         self.folder = Path(folder)
         self.extra = extra
-        self._chunks: list[str] = []
+        self.every = every
+        self._last = -float("inf")
+        self._chunks: dict[int, str] = {}
         self._header = ""
 
-    def update(self, comparison) -> None:
-        for rec in comparison.records[len(self._chunks):]:
-            text = rec.curve().to_csv(index=False, lineterminator="\n")
-            header, _, body = text.partition("\n")
-            self._header = header + "\n"
-            self._chunks.append(body)
+    def update(self, comparison, force: bool = True) -> None:
+        """Rewrite the folder; with ``force=False``, at most once every ``every`` seconds."""
+        import time
+
+        now = time.monotonic()
+        if not force and now - self._last < self.every:
+            return
+        self._last = now
+        for key, rec in comparison.finished.items():
+            if key not in self._chunks:
+                text = rec.curve().to_csv(index=False, lineterminator="\n")
+                header, _, body = text.partition("\n")
+                self._header = header + "\n"
+                self._chunks[key] = body
         write_json_atomic(self.folder / "config.json", _config(comparison, self.extra))
-        write_csv_atomic(self.folder / "summary.csv", comparison.summary())
-        curves = self._header + "".join(self._chunks) if self._chunks else comparison.curves().to_csv(index=False, lineterminator="\n")
+        summary = comparison.summary()
+        write_csv_atomic(self.folder / "summary.csv", summary)
+        from .stats import aggregate
+
+        write_csv_atomic(self.folder / "stats.csv", aggregate(summary))
+        if self._chunks:
+            curves = self._header + "".join(self._chunks[k] for k in sorted(self._chunks))
+        else:
+            curves = comparison.curves().to_csv(index=False, lineterminator="\n")
         write_text_atomic(self.folder / "curves.csv", curves)
+        if comparison.trials:
+            write_csv_atomic(self.folder / "tuning.csv", comparison.tuning())
+        profile = comparison.profile()
+        if profile is not None:
+            write_csv_atomic(self.folder / "profile.csv", profile)
 
 
 def save_comparison(folder: Path, comparison, extra: dict[str, Any] | None = None) -> None:
-    """Write ``config.json``, ``summary.csv`` and ``curves.csv`` of ``comparison`` into ``folder``."""
+    """Write every file of ``comparison`` into ``folder``."""
     ResultsWriter(folder, extra).update(comparison)

@@ -51,6 +51,9 @@ class TrainResult:
     hyperparameters: dict = field(default_factory=dict)
     schedule: str = "constant"
     schedule_params: dict = field(default_factory=dict)
+    test_losses: np.ndarray | None = None
+    """Loss on the held-out set after each epoch (``None`` without one)."""
+    test_accuracies: np.ndarray | None = None
 
     @property
     def final_loss(self) -> float:
@@ -71,11 +74,14 @@ class TrainResult:
 
         n = self.epochs_run + 1
         lrs = np.append(self.learning_rates, np.nan)[:n]
+        missing = np.full(n, np.nan)
         return pd.DataFrame(
             {
                 "epoch": np.arange(n),
                 "loss": self.losses,
                 "accuracy": self.accuracies,
+                "test_loss": self.test_losses if self.test_losses is not None else missing,
+                "test_accuracy": self.test_accuracies if self.test_accuracies is not None else missing,
                 "lr": lrs,
                 "elapsed_s": self.elapsed,
             }
@@ -214,7 +220,7 @@ def _call_with_progress(fn, args, times, progress):
     return out["value"]
 
 
-def _run_kernel(X, y, theta, n_hidden, plan: _Plan, seed: int, progress=None):
+def _run_kernel(X, y, theta, n_hidden, plan: _Plan, seed: int, progress=None, test=None):
     from .kernels.loop import STATUS_CONVERGED, STATUS_DIVERGED, train_loop
 
     E = plan.epochs
@@ -222,6 +228,9 @@ def _run_kernel(X, y, theta, n_hidden, plan: _Plan, seed: int, progress=None):
     accs = np.full(E + 1, np.nan)
     lrs = np.full(E, np.nan)
     times = np.full(E + 1, np.nan)
+    test_losses = np.full(E + 1, np.nan)
+    test_accs = np.full(E + 1, np.nan)
+    X_test, y_test = test if test is not None else (np.zeros((0, X.shape[1])), np.zeros(0))
     state = np.zeros((max(plan.n_slots, 1), theta.shape[0]))
     scalars = np.zeros(max(plan.n_scalars, N_SCALARS))
     args = (
@@ -230,16 +239,16 @@ def _run_kernel(X, y, theta, n_hidden, plan: _Plan, seed: int, progress=None):
         plan.rates, plan.controller, plan.ctrl_hp,
         plan.batch_size, seed, plan.epochs, plan.tol, plan.patience, DIVERGENCE_FACTOR,
         losses, accs, lrs, times,
+        X_test, y_test, test_losses, test_accs,
     )
-    t0 = time.perf_counter()
     if progress is None:
-        epochs_run, status = train_loop(*args)
+        epochs_run, status, seconds = train_loop(*args)
     else:
-        epochs_run, status = _call_with_progress(train_loop, args, times, progress)
-    seconds = time.perf_counter() - t0
+        epochs_run, status, seconds = _call_with_progress(train_loop, args, times, progress)
     n = epochs_run + 1
+    tests = (test_losses[:n], test_accs[:n]) if test is not None else (None, None)
     return (losses[:n], accs[:n], lrs[:epochs_run], times[:n], int(epochs_run),
-            status == STATUS_CONVERGED, status == STATUS_DIVERGED, seconds)
+            status == STATUS_CONVERGED, status == STATUS_DIVERGED, float(seconds), *tests)
 
 
 def kernel_compile_seconds() -> tuple[float, str]:
@@ -279,6 +288,8 @@ def train(
     schedule: str | None = None,
     schedule_params: Mapping[str, Any] | None = None,
     progress=None,
+    X_test=None,
+    y_test=None,
     **hyperparameters: Any,
 ) -> TrainResult:
     """Train the network from ``params`` (which is never modified) and return a :class:`TrainResult`.
@@ -290,7 +301,9 @@ def train(
     With ``tol``/``patience``, training stops once the loss has not improved by more than ``tol``
     for ``patience`` epochs (``converged``); a non-finite or exploding loss stops the run with
     ``diverged`` set, keeping its curve up to that point. ``progress(epochs_done, epochs)``, if
-    given, is called every 50 ms while the kernel runs in a worker thread.
+    given, is called every 50 ms while the kernel runs in a worker thread. ``X_test``/``y_test``,
+    if given, are a held-out set measured after every epoch (``test_losses``) but never trained on.
+    ``train_seconds`` is the compiled loop's own wall time (held-out evaluation left out).
     """
     X, y = as_arrays(X, y)
     if not isinstance(params, Params):
@@ -299,11 +312,17 @@ def train(
         raise invalid("params", "train", f"weights for {X.shape[1]} features", f"weights for {params.n_features}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**63:
         raise invalid("seed", "train", "an integer in [0, 2**63)", seed)
+    test = None
+    if X_test is not None or y_test is not None:
+        X_test, y_test = as_arrays(X_test, y_test)
+        if X_test.shape[1] != X.shape[1]:
+            raise invalid("X_test", "train", f"{X.shape[1]} features like X", f"{X_test.shape[1]}")
+        test = (X_test, y_test)
     plan = prepare(optimizer, X.shape[0], epochs, lr, batch_size, loss, tol, patience, schedule, schedule_params, hyperparameters)
     compile_seconds, _ = kernel_compile_seconds()
     theta = params.to_vector()
-    losses, accs, lrs, times, epochs_run, converged, diverged, seconds = _run_kernel(
-        X, y, theta, params.n_hidden, plan, int(seed), progress
+    losses, accs, lrs, times, epochs_run, converged, diverged, seconds, test_losses, test_accs = _run_kernel(
+        X, y, theta, params.n_hidden, plan, int(seed), progress, test
     )
     return TrainResult(
         losses=losses,
@@ -324,23 +343,35 @@ def train(
         hyperparameters=plan.hyperparameters,
         schedule=plan.schedule,
         schedule_params=plan.schedule_params,
+        test_losses=test_losses,
+        test_accuracies=test_accs,
     )
 
 
-def check_experiment_run(experiment, run) -> _Plan:
-    """Check one run of an experiment without training (raises :class:`ConfigError`)."""
+def check_experiment_run(experiment, run, n_samples: int | None = None) -> _Plan:
+    """Check one run of an experiment without training (raises :class:`ConfigError`).
+
+    ``n_samples`` is the size of the training set the run will see (default: the experiment's
+    ``n_samples``; the comparison checks again with the real sizes before training)."""
     from .data import PROBLEMS
     from .model import INITS
 
-    if experiment.problem not in PROBLEMS:
-        raise invalid("problem", "the experiment", "one of " + ", ".join(map(repr, PROBLEMS)), experiment.problem)
+    for problem in experiment.resolved_problems():
+        if problem.problem not in PROBLEMS and problem.problem != "csv":
+            raise invalid("problem", "the experiment", "one of " + ", ".join(map(repr, [*PROBLEMS, "csv"])), problem.problem)
+        if problem.problem == "csv" and not (problem.file and problem.target_column):
+            raise ConfigError(f"Problem {problem.name!r}: a CSV problem needs both 'file' and 'target_column'.")
+        for name in ("n_samples", "n_features"):
+            _positive_int(getattr(problem, name), name, "the experiment")
+        _positive_int(problem.seed, "seed", "the experiment", low=0)
     if experiment.init not in INITS:
         raise invalid("init", "the experiment", "one of " + ", ".join(map(repr, INITS)), experiment.init)
-    for name in ("n_samples", "n_features", "n_hidden"):
-        _positive_int(getattr(experiment, name), name, "the experiment")
-    for name in ("data_seed", "init_seed", "seed"):
-        _positive_int(getattr(experiment, name), name, "the experiment", low=0)
+    _positive_int(experiment.n_hidden, "n_hidden", "the experiment")
+    _positive_int(experiment.seed, "seed", "the experiment", low=0)
+    if n_samples is None:  # before the data is loaded: the largest synthetic size, or no limit with CSV data
+        sizes = [p.n_samples for p in experiment.resolved_problems() if p.problem != "csv"]
+        n_samples = max(sizes) if len(sizes) == len(experiment.resolved_problems()) else 2**62
     return prepare(
-        run.optimizer, experiment.n_samples, experiment.epochs, run.lr, run.batch_size, experiment.loss,
+        run.optimizer, n_samples, experiment.epochs, run.lr, run.batch_size, experiment.loss,
         experiment.tol, experiment.patience, run.schedule, run.schedule_params, run.hyperparameters,
     )

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from dlbench.cli import app
+from dlbench.compare import CURVE_COLUMNS
 from dlbench.report import fmt_loss
 
 runner = CliRunner()
@@ -43,9 +44,9 @@ def test_run_prints_summary_and_writes_files(tmp_path):
     out = result.stdout
     assert "Loss every 100 epochs" in out and "final loss" in out and "compile time" in out and "training time" in out
     folder = only_folder(tmp_path)
-    assert {p.name for p in folder.iterdir()} == {"config.json", "summary.csv", "curves.csv"}
+    assert {"config.json", "summary.csv", "curves.csv", "stats.csv"} <= {p.name for p in folder.iterdir()}
     curves = pd.read_csv(folder / "curves.csv")
-    assert list(curves.columns) == ["optimizer", "seed", "epoch", "loss", "accuracy", "lr", "elapsed_s"]
+    assert list(curves.columns) == CURVE_COLUMNS
     assert len(curves) == 301 and set(curves["optimizer"]) == {"sgd"}
     for epoch in (0, 100, 200, 300):
         loss = curves.loc[curves.epoch == epoch, "loss"].item()

@@ -145,7 +145,8 @@ def test_result_fields_and_indexing(problem):
     assert np.all(np.diff(r.elapsed) >= 0)
     assert r.batch_size == 32 and r.lr == dlbench.get_optimizer("minibatch").default_lr
     curve = r.curve()
-    assert list(curve.columns) == ["epoch", "loss", "accuracy", "lr", "elapsed_s"] and len(curve) == 21
+    assert list(curve.columns) == ["epoch", "loss", "accuracy", "test_loss", "test_accuracy", "lr", "elapsed_s"]
+    assert len(curve) == 21 and curve["test_loss"].isna().all()
 
 
 def test_explicit_lr_and_batch_size_win(problem):

@@ -62,15 +62,18 @@ def train_loop(
     rates, controller, ctrl_hp,
     batch_size, seed, epochs, tol, patience, div_factor,
     losses, accs, lrs, times,
+    X_test, y_test, test_losses, test_accs,
 ):
     """Train in place from ``theta``; fill ``losses``/``accs``/``times`` (epochs + 1) and ``lrs``.
 
     ``losses[k]``/``accs[k]`` are the mean loss and accuracy over the whole training set at the
     parameters after ``k`` epochs; ``lrs[k]`` the rate used in epoch ``k``; ``times[k]`` the
-    seconds since the loop started, read after epoch ``k`` (time-stamp counter, scaled by the wall
-    time of the whole run). Full-batch epochs (``batch_size >= N``) take one gradient step;
+    training seconds since the loop started, read after epoch ``k`` (time-stamp counter, scaled by
+    the wall time of the whole run; time spent evaluating the held-out set is left out). Full-batch epochs (``batch_size >= N``) take one gradient step;
     otherwise each epoch draws a fresh order and steps once per batch (the last batch may be
-    smaller). Returns ``(epochs_run, status)``.
+    smaller). ``test_losses``/``test_accs`` get the same measures on ``(X_test, y_test)`` when that
+    set is not empty (a held-out split; it never influences training). Returns
+    ``(epochs_run, status, seconds)``, ``seconds`` being the training time of the loop.
 
     Early stopping (``patience > 0``): stop once the loss has not fallen below the best loss so far
     by more than ``tol`` for ``patience`` consecutive epochs. Divergence: a non-finite loss or
@@ -82,7 +85,10 @@ def train_loop(
     rng = np.empty(1, np.uint64)
     rng[0] = np.uint64(seed)
     grad = np.zeros(P)
+    test_grad = np.zeros(P)
     ws = workspace(X, y, n_hidden)
+    ws_test = workspace(X_test, y_test, n_hidden)
+    has_test = X_test.shape[0] > 0
     bcap = min(batch_size, N)
     XB = np.empty((X.shape[1], bcap))
     yb = np.empty(bcap)
@@ -97,8 +103,10 @@ def train_loop(
     losses[0] = loss
     accs[0] = acc
     times[0] = 0.0
+    if has_test:
+        test_losses[0], test_accs[0] = full_loss_grad(theta, ws_test, loss_code, test_grad, False)
     if not math.isfinite(loss) or not _all_finite(theta):
-        return 0, STATUS_DIVERGED
+        return 0, STATUS_DIVERGED, 0.0
     limit = div_factor * max(loss, 1.0)
     best = loss
     bad = 0
@@ -106,6 +114,7 @@ def train_loop(
     lr = rates[0]
     epochs_run = epochs
     status = STATUS_RAN
+    held_out = 0.0
     t0 = now()
     k0 = ticks()
     for epoch in range(epochs):
@@ -134,7 +143,11 @@ def train_loop(
                 new_acc = acc
         losses[epoch + 1] = new_loss
         accs[epoch + 1] = new_acc
-        times[epoch + 1] = ticks() - k0
+        times[epoch + 1] = ticks() - k0 - held_out
+        if has_test:  # measured outside the training time
+            k1 = ticks()
+            test_losses[epoch + 1], test_accs[epoch + 1] = full_loss_grad(theta, ws_test, loss_code, test_grad, False)
+            held_out += ticks() - k1
         if not math.isfinite(new_loss) or new_loss > limit or not _all_finite(theta):
             epochs_run, status = epoch + 1, STATUS_DIVERGED
             break
@@ -155,7 +168,9 @@ def train_loop(
         acc = new_acc
     seconds = now() - t0
     spent = ticks() - k0
+    seconds *= (spent - held_out) / spent if spent > 0 else 1.0
+    spent -= held_out
     scale = seconds / spent if spent > 0 else 0.0
     for k in range(1, epochs_run + 1):
         times[k] *= scale
-    return epochs_run, status
+    return epochs_run, status, seconds

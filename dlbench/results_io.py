@@ -1,0 +1,345 @@
+"""Reading results folders back: :func:`load_results` for one folder, :func:`list_runs` for many.
+
+A results folder (format 1, see :mod:`dlbench.results`) holds ``config.json``, ``curves.csv``,
+``summary.csv`` and, when the run produced them, ``stats.csv``, ``tuning.csv`` and
+``profile.csv``. Folders written before ``config.json`` had a ``"format"`` key are read as
+format 1; those also lack the ``problem`` column, which is then filled from the configuration.
+Anything unreadable raises :class:`~dlbench.errors.DlbenchError` naming the file and what is
+wrong with it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import DlbenchError
+
+__all__ = ["Results", "load_results", "list_runs", "compute_stats", "FORMAT", "STAT_METRICS"]
+
+FORMAT = 1
+"""The results-folder format this module reads."""
+
+STAT_METRICS = ("final_loss", "best_loss", "final_accuracy", "test_loss", "test_accuracy", "train_seconds")
+"""Metrics aggregated over seeds in ``stats.csv`` (each as ``_mean, _std, _ci_low, _ci_high, _min, _max``)."""
+
+# Columns without which a table is useless; optional columns missing from older folders are added empty.
+_REQUIRED = {
+    "curves.csv": ("optimizer", "seed", "epoch", "loss"),
+    "summary.csv": ("optimizer", "seed", "final_loss"),
+    "stats.csv": ("problem", "optimizer", "final_loss_mean"),
+    "tuning.csv": ("problem", "optimizer", "lr", "val_loss"),
+    "profile.csv": ("optimizer", "tau", "rho"),
+}
+_OPTIONAL = {
+    "curves.csv": ("accuracy", "test_loss", "test_accuracy", "lr", "elapsed_s"),
+    "summary.csv": ("final_accuracy", "best_loss", "test_loss", "test_accuracy", "diverged", "converged",
+                    "epochs_run", "lr", "train_seconds", "time_ratio"),
+    "tuning.csv": ("trial", "val_accuracy", "diverged", "selected"),
+    "profile.csv": ("score",),
+}
+_BOOL_COLUMNS = ("diverged", "converged", "selected")
+
+
+@dataclass
+class Results:
+    """One results folder, loaded: its configuration and its tidy tables (pandas DataFrames).
+
+    ``stats``, ``tuning`` and ``profile`` are ``None`` when the folder has no such file.
+    """
+
+    folder: Path
+    config: dict
+    curves: Any
+    summary: Any
+    stats: Any = None
+    tuning: Any = None
+    profile: Any = None
+
+    @property
+    def name(self) -> str:
+        """The experiment's name (``"results"`` when the configuration does not say)."""
+        experiment = self.config.get("experiment") or {}
+        return str(experiment.get("name") or "results")
+
+    @property
+    def problems(self) -> list[str]:
+        """Problem names, in the order of the configuration (then of the tables)."""
+        names = [str(p) for p in self.config.get("problems") or []]
+        for frame in (self.summary, self.curves):
+            for p in frame["problem"].astype(str).unique():
+                if p not in names:
+                    names.append(p)
+        return names
+
+    @property
+    def optimizers(self) -> list[str]:
+        """Optimizer labels in the one canonical order: the registry's, then unknown labels sorted."""
+        return ordered_labels(set(self.summary["optimizer"].astype(str)) | set(self.curves["optimizer"].astype(str)))
+
+    @property
+    def seeds(self) -> int:
+        """Seeds per run (the largest count over runs)."""
+        if self.summary.empty:
+            return int(self.config.get("seeds") or 1)
+        return int(self.summary.groupby(["problem", "optimizer"])["seed"].nunique().max())
+
+    @property
+    def has_test(self) -> bool:
+        """Whether the curves hold test-split losses."""
+        return bool(self.curves["test_loss"].notna().any())
+
+    def aggregate(self):
+        """``stats`` when the folder has it, else the same table computed from ``summary``."""
+        return self.stats if self.stats is not None else compute_stats(self.summary)
+
+
+def ordered_labels(labels) -> list[str]:
+    """Registered optimizer names in registry order, then any other labels sorted."""
+    from .optimizers import OPTIMIZERS
+
+    labels = {str(x) for x in labels}
+    return [n for n in OPTIMIZERS if n in labels] + sorted(labels - set(OPTIMIZERS))
+
+
+def _fail(folder: Path, what: str) -> DlbenchError:
+    return DlbenchError(f"Cannot read results folder '{folder}': {what}")
+
+
+def _read_config(folder: Path) -> dict:
+    if not folder.exists():
+        raise _fail(folder, "no such folder.")
+    if not folder.is_dir():
+        raise _fail(folder, "not a folder.")
+    path = folder / "config.json"
+    if not path.is_file():
+        raise _fail(folder, "no config.json (is this a dlbench results folder?).")
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(folder, f"cannot read config.json ({exc}).") from None
+    except json.JSONDecodeError as exc:
+        raise _fail(folder, f"config.json is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).") from None
+    if not isinstance(config, dict):
+        raise _fail(folder, f"config.json holds a {type(config).__name__}, not an object.")
+    fmt = config.get("format", FORMAT)  # folders written before the key existed are format 1
+    if isinstance(fmt, bool) or fmt != FORMAT:
+        raise _fail(folder, f"config.json has format {fmt!r}; this version of dlbench reads format {FORMAT} "
+                            f"(written by a {'newer' if isinstance(fmt, int) and fmt > FORMAT else 'different'} dlbench?).")
+    return config
+
+
+def _read_csv(folder: Path, name: str, required: bool = True, header_only: bool = False):
+    import pandas as pd
+
+    path = folder / name
+    if not path.is_file():
+        if required:
+            raise _fail(folder, f"{name} is missing.")
+        return None
+    try:
+        frame = pd.read_csv(path, nrows=0 if header_only else None)
+    except pd.errors.EmptyDataError:
+        raise _fail(folder, f"{name} is empty (no header).") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise _fail(folder, f"{name} cannot be parsed as CSV ({first}).") from None
+    missing = [c for c in _REQUIRED[name] if c not in frame.columns]
+    if missing:
+        raise _fail(folder, f"{name} misses the column(s) {', '.join(missing)} "
+                            f"(needs {', '.join(_REQUIRED[name])}).")
+    return frame
+
+
+def _default_problem(config: dict) -> str:
+    problems = config.get("problems") or []
+    if problems:
+        return str(problems[0])
+    return str((config.get("experiment") or {}).get("problem") or "problem")
+
+
+def _normalise(frame, name: str, config: dict, folder: Path):
+    """Fill columns that older folders lack, coerce booleans and numbers."""
+    import numpy as np
+    import pandas as pd
+
+    if "problem" not in frame.columns and name != "profile.csv":
+        frame.insert(0, "problem", _default_problem(config))
+    if "problem" in frame.columns:
+        frame["problem"] = frame["problem"].astype(str)
+    if "optimizer" in frame.columns:
+        frame["optimizer"] = frame["optimizer"].astype(str)
+    for column in _OPTIONAL.get(name, ()):
+        if column not in frame.columns:
+            frame[column] = False if column in _BOOL_COLUMNS else np.nan
+    for column in _BOOL_COLUMNS:
+        if column in frame.columns and frame[column].dtype != bool:
+            mapped = frame[column].map(
+                lambda v: v if isinstance(v, (bool, np.bool_)) else
+                {"true": True, "false": False, "1": True, "0": False, "1.0": True, "0.0": False}.get(str(v).strip().lower(), False)
+            )
+            frame[column] = mapped.astype(bool)
+    for column in _REQUIRED[name] + _OPTIONAL.get(name, ()):
+        if column in ("problem", "optimizer") or column in _BOOL_COLUMNS:
+            continue
+        if frame[column].dtype == object:
+            converted = pd.to_numeric(frame[column], errors="coerce")
+            bad = converted.isna() & frame[column].notna() & (frame[column].astype(str).str.strip() != "")
+            if bad.any():
+                row = int(bad.idxmax())
+                raise _fail(folder, f"{name}, column {column}: {frame[column][row]!r} (data row {row + 1}) is not a number.")
+            frame[column] = converted
+    return frame
+
+
+def _load(folder: str | Path, curves: bool = True) -> Results:
+    folder = Path(folder)
+    config = _read_config(folder)
+    tables = {}
+    for name in ("summary.csv", "curves.csv", "stats.csv", "tuning.csv", "profile.csv"):
+        required = name in ("summary.csv", "curves.csv")
+        frame = _read_csv(folder, name, required=required, header_only=(name == "curves.csv" and not curves))
+        tables[name] = None if frame is None else _normalise(frame, name, config, folder)
+    return Results(
+        folder=folder, config=config, curves=tables["curves.csv"], summary=tables["summary.csv"],
+        stats=tables["stats.csv"], tuning=tables["tuning.csv"], profile=tables["profile.csv"],
+    )
+
+
+def load_results(folder: str | Path) -> Results:
+    """Load the results folder ``folder`` (format 1).
+
+    Raises :class:`~dlbench.errors.DlbenchError` when the folder is missing, has no readable
+    ``config.json`` of a known format, or a table is missing, unparsable or lacks columns.
+    """
+    return _load(folder, curves=True)
+
+
+# --- statistics over seeds (for folders without stats.csv) -------------------------------------
+
+_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
+         2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
+
+
+def _t975(df: int) -> float:
+    """Two-sided 95% Student-t quantile (table to 30 degrees of freedom, Cornish-Fisher beyond)."""
+    if df <= 30:
+        return _T975[df - 1]
+    z = 1.959964
+    return z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
+
+
+def compute_stats(summary):
+    """``stats.csv``'s table from ``summary.csv``'s: per problem and optimizer, each metric's mean,
+    standard deviation (ddof=1), 95% t confidence interval of the mean, min and max over seeds.
+    A diverged run's final loss counts as infinite."""
+    import numpy as np
+    import pandas as pd
+
+    rows = []
+    for (problem, optimizer), group in summary.groupby(["problem", "optimizer"], sort=False):
+        row: dict[str, Any] = {"problem": problem, "optimizer": optimizer, "runs": len(group),
+                               "diverged": int(group["diverged"].sum())}
+        for metric in STAT_METRICS:
+            values = group[metric].to_numpy(dtype=float) if metric in group else np.full(len(group), np.nan)
+            if metric == "final_loss":
+                values = np.where(group["diverged"].to_numpy(), np.inf, values)
+            values = values[~np.isnan(values)]
+            n = values.size
+            mean = float(values.mean()) if n else math.nan
+            std = float(values.std(ddof=1)) if n > 1 and np.isfinite(values).all() else math.nan
+            half = _t975(n - 1) * std / math.sqrt(n) if n > 1 else math.nan
+            row.update({f"{metric}_mean": mean, f"{metric}_std": std, f"{metric}_ci_low": mean - half,
+                        f"{metric}_ci_high": mean + half, f"{metric}_min": float(values.min()) if n else math.nan,
+                        f"{metric}_max": float(values.max()) if n else math.nan})
+        for column in ("time_ratio", "time_ratio_std"):
+            row[column] = float(group[column].mean()) if column in group else math.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# --- listing ------------------------------------------------------------------------------------
+
+def _best(results: Results) -> str:
+    """The optimizer with the lowest mean final loss, per problem when there are several."""
+    import numpy as np
+
+    summary = results.summary
+    if summary.empty:
+        return ""
+    loss = summary["final_loss"].where(~summary["diverged"], np.inf).fillna(np.inf)
+    means = loss.groupby([summary["problem"], summary["optimizer"]], sort=False).mean()
+    parts = []
+    for problem in results.problems:
+        if problem not in means.index.get_level_values(0):
+            continue
+        per = means.loc[problem]
+        per = per[np.isfinite(per)]
+        best = str(per.idxmin()) if len(per) else "none (all diverged)"
+        parts.append((problem, best))
+    if len(parts) == 1:
+        return parts[0][1]
+    return ", ".join(f"{p}: {b}" for p, b in parts)
+
+
+def _date_of(folder: Path, config: dict | None) -> _dt.datetime:
+    """Local time the folder was written: config's date, else the folder name's stamp, else its mtime."""
+    date = ((config or {}).get("environment") or {}).get("date")
+    if isinstance(date, str):
+        try:
+            parsed = _dt.datetime.fromisoformat(date)
+            return parsed.astimezone().replace(tzinfo=None) if parsed.tzinfo else parsed
+        except ValueError:
+            pass
+    try:
+        return _dt.datetime.strptime(folder.name[:15], "%Y%m%d-%H%M%S")
+    except ValueError:
+        return _dt.datetime.fromtimestamp(folder.stat().st_mtime)
+
+
+def list_runs(root: str | Path = "results"):
+    """One row per results folder under ``root``, newest first.
+
+    Columns: ``id`` (folder name), ``date`` (local, ``YYYY-MM-DD HH:MM:SS``), ``command``,
+    ``problems`` (comma-separated), ``optimizers`` (how many), ``best`` (lowest mean final loss;
+    ``"p1: adam, p2: sgd"`` with several problems), ``path`` and ``error`` (empty, or why the
+    folder cannot be read: such folders are listed, never raised). A missing ``root`` gives an
+    empty table.
+    """
+    import pandas as pd
+
+    columns = ["id", "date", "command", "problems", "optimizers", "best", "path", "error"]
+    root = Path(root)
+    rows = []
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")) if root.is_dir() else []
+    for folder in folders:
+        config = None
+        row = {"id": folder.name, "command": "", "problems": "", "optimizers": 0, "best": "", "path": str(folder), "error": ""}
+        try:
+            results = _load(folder, curves=False)
+            config = results.config
+            row.update(command=str(config.get("command") or ""), problems=", ".join(results.problems),
+                       optimizers=len(set(results.summary["optimizer"])), best=_best(results))
+        except DlbenchError as exc:
+            row["error"] = str(exc).split("': ", 1)[-1]
+        except Exception as exc:  # one bad folder never stops the listing
+            row["error"] = f"{type(exc).__name__}: {exc}"
+        try:
+            if config is None and (folder / "config.json").is_file():
+                config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+                row["command"] = str(config.get("command") or "") if isinstance(config, dict) else ""
+        except Exception:
+            config = None
+        when = _date_of(folder, config if isinstance(config, dict) else None)
+        row["_when"] = when
+        row["date"] = when.strftime("%Y-%m-%d %H:%M:%S")
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=columns + ["_when"])
+    if frame.empty:
+        return frame.drop(columns="_when")
+    frame = frame.sort_values(["_when", "id"], ascending=False, kind="stable").drop(columns="_when")
+    return frame.reset_index(drop=True)
