@@ -80,7 +80,8 @@ def _edge(func):
             message = str(exc)
             option = _OPTION_OF.get(exc.param or "")
             if option and exc.expected:
-                message = f"Invalid value for '{option}': must be {exc.expected}. Got {exc.got!r} instead."
+                owner = "" if exc.owner in (None, "train", "the experiment", "make_dataset", "init_params") else f" ({exc.owner})"
+                message = f"Invalid value for '{option}'{owner}: must be {exc.expected}. Got {exc.got!r} instead."
             _err(_escape(message))
             raise typer.Exit(2) from None
         except DlbenchError as exc:
@@ -226,8 +227,11 @@ def _run_comparison(ctx: typer.Context, exp, names, repeat, jobs: int, out: Path
         raise ConfigError(f"Invalid value for '--jobs': must be an integer >= 1. Got {jobs!r} instead.")
     if repeat is not None and repeat < 1:
         raise ConfigError(f"Invalid value for '--repeat': must be an integer >= 1. Got {repeat!r} instead.")
-    folder = _results_folder(out, command)
-    writer = ResultsWriter(folder, {"command": _command_line(ctx)})
+    made: dict = {}
+
+    def on_ready():  # everything checked and loaded: now make the folder
+        made["folder"] = _results_folder(out, command)
+        made["writer"] = ResultsWriter(made["folder"], {"command": _command_line(ctx)})
 
     with _progress_bar(console) as bar:
         overall = bar.add_task("trainings", total=None)
@@ -244,7 +248,8 @@ def _run_comparison(ctx: typer.Context, exp, names, repeat, jobs: int, out: Path
             bar.update(current[key], completed=max(done, 0), total=total, description=f"  {label} (epochs)")
 
         comparison = compare(exp, repeat=repeat, jobs=jobs, on_progress=on_progress, on_task=on_task,
-                             on_record=lambda c: writer.update(c, force=False))
+                             on_ready=on_ready, on_record=lambda c: made["writer"].update(c, force=False))
+    folder, writer = made["folder"], made["writer"]
     writer.update(comparison)
     return comparison, folder, console
 

@@ -351,6 +351,7 @@ def compare(
     on_progress: Callable[[Task, int, int], None] | None = None,
     on_record: Callable[["Comparison"], None] | None = None,
     on_task: Callable[[int, int, str], None] | None = None,
+    on_ready: Callable[[], None] | None = None,
 ) -> Comparison:
     """Run every problem × run × seed of ``experiment`` (default: :func:`default_experiment`).
 
@@ -364,7 +365,8 @@ def compare(
     ``on_task(done, total, phase)`` counts finished trainings; ``on_record(comparison)`` is called
     after each finished final run (the CLI saves results there, so an interrupt keeps them). A
     diverging run is recorded as diverged and the others go on; Ctrl-C stops early with
-    ``interrupted`` set and what finished kept.
+    ``interrupted`` set and what finished kept. ``on_ready()`` is called once everything has been
+    checked and every data set loaded, just before training starts.
     """
     from .errors import invalid
 
@@ -393,6 +395,8 @@ def compare(
         for run in runs:
             check_experiment_run(exp, run, min(sizes))
 
+    if on_ready:
+        on_ready()
     seconds, source = kernel_compile_seconds()
     comparison = Comparison(exp, compile_seconds=seconds, compile_source=source, repeat=repeat, jobs=jobs,
                             planned=len(problems) * len(runs) * exp.seeds)

@@ -21,6 +21,7 @@ class ConfigError(DlbenchError, ValueError):
     exit_code = 2
     param: str | None = None
     """The parameter at fault, when one is (the command line names its option instead)."""
+    owner: str | None = None
     expected: str | None = None
     got: object = None
 
@@ -32,5 +33,5 @@ def invalid(name: str, owner: str, expected: str, got: object) -> ConfigError:
     "The 'momentum' parameter of sgd must be a float in [0, 1]. Got 1.5 instead."
     """
     error = ConfigError(f"The '{name}' parameter of {owner} must be {expected}. Got {got!r} instead.")
-    error.param, error.expected, error.got = name, expected, got
+    error.param, error.owner, error.expected, error.got = name, owner, expected, got
     return error

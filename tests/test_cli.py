@@ -208,3 +208,95 @@ def test_interrupted_comparison_keeps_finished_runs(tmp_path, monkeypatch):
     config = json.loads((folder / "config.json").read_text())
     assert config["interrupted"] is True and config["completed_runs"] == 2 and config["planned_runs"] == 4
     assert "Interrupted" in result.stderr
+
+
+# --- issue 4: seeds, tuning, data, targets, jobs -----------------------------------------------
+
+
+def test_seeds_print_statistics_and_write_stats(tmp_path):
+    result = invoke("compare", "gd", "adam", "--epochs", 30, "--seeds", 4, "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "mean ± sd" in result.stdout and "95% CI" in result.stdout and "Over 4 seeds" in result.stdout
+    folder = only_folder(tmp_path)
+    summary = pd.read_csv(folder / "summary.csv")
+    stats = pd.read_csv(folder / "stats.csv")
+    assert len(summary) == 8 and len(stats) == 2
+    for _, row in stats.iterrows():
+        values = summary.loc[summary["optimizer"] == row["optimizer"], "final_loss"]
+        assert row["final_loss_mean"] == pytest.approx(values.mean(), rel=1e-12)
+        assert row["final_loss_std"] == pytest.approx(values.std(ddof=1), rel=1e-12)
+        assert row["final_loss_ci_low"] < row["final_loss_mean"] < row["final_loss_ci_high"]
+        assert fmt_loss(row["final_loss_mean"]) in result.stdout
+
+
+def test_tune_writes_every_trial(tmp_path):
+    result = invoke("compare", "gd", "sgd", "--epochs", 20, "--tune", "lr", "--budget", 3, "--seeds", 2, "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "Tuning" in result.stdout and "chosen lr" in result.stdout
+    tuning = pd.read_csv(only_folder(tmp_path) / "tuning.csv")
+    assert len(tuning) == 6 and tuning["selected"].sum() == 2
+
+
+def test_own_csv_data_with_test_split(tmp_path):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(60, 3)), columns=["a", "b", "c"])
+    frame["label"] = np.where(frame["a"] + frame["b"] > 0, "yes", "no")
+    path = tmp_path / "mine.csv"
+    frame.to_csv(path, index=False)
+    result = invoke("run", "-o", "adam", "--lr", "0.05", "--epochs", 50, "--data", path, "--target", "label",
+                    "--test-fraction", "0.25", "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    curves = pd.read_csv(only_folder(tmp_path / "out") / "curves.csv")
+    assert curves["test_loss"].notna().all() and set(curves["problem"]) == {"mine"}
+
+
+def test_reach_reports_time_to_target(tmp_path):
+    result = invoke("compare", "gd", "nesterov", "--epochs", 200, "--reach", "loss=0.6", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "time to target" in result.stdout and "target: loss <= 0.6" in result.stdout
+    summary = pd.read_csv(only_folder(tmp_path) / "summary.csv")
+    assert summary["epochs_to_target"].notna().any()
+
+
+BAD_CSV = [
+    ("a,b,label\n1,2,x\n3,4,y\n5,6,z\n", "label", "3"),
+    ("a,b,label\n1,two,x\n3,4,y\n", "label", "line 2"),
+    ("a,b,label\n1,,x\n3,4,y\n", "label", "line 2"),
+    ("a,b,label\n1,2,x\n", "label", "row"),
+    ("a,b,label\n1,2,x\n3,4,y\n", "nope", "nope"),
+]
+
+
+@pytest.mark.parametrize("text,target,needle", BAD_CSV)
+def test_bad_csv_is_a_clear_usage_error(tmp_path, text, target, needle):
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    result = runner.invoke(app, ["run", "--data", str(path), "--target", target, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert needle in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+BAD4 = [
+    (["compare", "--seeds", "0"], "seeds"),
+    (["compare", "--test-fraction", "1.5"], "test_fraction"),
+    (["compare", "--budget", "huge"], "budget"),
+    (["compare", "--tune", "momentum"], "momentum"),
+    (["compare", "--reach", "speed=3"], "--reach"),
+    (["compare", "--reach", "loss"], "--reach"),
+    (["compare", "--jobs", "0"], "--jobs"),
+    (["run", "--data", "missing.csv", "--target", "y"], "missing.csv"),
+    (["run", "--data", "missing.csv"], "--target"),
+    (["run", "--target", "y"], "--data"),
+    (["run", "--problem", "xor", "--features", "1"], "xor"),
+    (["run", "--problem", "spiral"], "spiral"),
+    (["run", "--noise", "-1", "--problem", "linear"], "noise"),
+]
+
+
+@pytest.mark.parametrize("args,needle", BAD4)
+def test_bad_issue4_input_exit_2(tmp_path, args, needle):
+    result = runner.invoke(app, [*args, "--out", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert needle in result.stderr and "Traceback" not in result.output
+    assert not any(tmp_path.iterdir())
