@@ -36,6 +36,11 @@ _EXPORTS = {
     "get_optimizer": "optimizers",
     "SCHEDULES": "schedules",
     "get_schedule": "schedules",
+    "load_csv": "data",
+    "split": "data",
+    "standardize": "data",
+    "Problem": "experiment",
+    "Target": "experiment",
     "DlbenchError": "errors",
     "ConfigError": "errors",
 }

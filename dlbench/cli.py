@@ -255,32 +255,16 @@ def _run_comparison(ctx: typer.Context, exp, names, repeat, jobs: int, out: Path
 
 
 def _print_comparison(console, comparison) -> None:
-    """The tables of a comparison: tuning, one per problem, and the profile across problems."""
-    from .report import comparison_table, profile_table, stats_table, tuning_table
+    from .report import print_comparison
 
     exp = comparison.experiment
-    if comparison.trials:
-        console.print(tuning_table(comparison.tuning(), exp.n_trials, (exp.lr_min, exp.lr_max), exp.val_fraction))
-    summary = comparison.summary()
-    stats = comparison.stats() if exp.seeds > 1 else None
-    for problem in exp.resolved_problems():
-        target = problem.target.describe() if problem.target is not None else None
-        data = (f"{problem.file}" if problem.problem == "csv"
-                else f"{problem.problem} problem, {problem.n_samples}×{problem.n_features}"
-                + (f", noise {problem.noise:g}" if problem.noise else ""))
-        split = f", {exp.test_fraction:.0%} test split" if exp.test_fraction else ""
-        title = (f"{exp.name} — {problem.name}: {data}{split}, {exp.n_hidden} hidden, {exp.init} init, {exp.loss}, "
-                 f"{exp.epochs} epochs" + (f", {exp.seeds} seeds" if exp.seeds > 1 else ""))
-        if stats is None:
-            table = comparison_table(summary[summary["problem"] == problem.name], title, comparison.compile_seconds,
-                                     comparison.compile_source, comparison.repeat, target, comparison.jobs)
-        else:
-            table = stats_table(stats[stats["problem"] == problem.name], title, exp.seeds, comparison.compile_seconds,
-                                comparison.compile_source, target, comparison.jobs)
-        console.print(table)
-    profile = comparison.profile()
-    if profile is not None:
-        console.print(profile_table(profile))
+    print_comparison(
+        console, exp, comparison.summary(), comparison.stats() if exp.seeds > 1 else None,
+        comparison.tuning() if comparison.trials else None, comparison.profile(),
+        {"compile_seconds": comparison.compile_seconds, "compile_source": comparison.compile_source,
+         "repeats": comparison.repeat, "jobs": comparison.jobs},
+        comparison.curves(),
+    )
 
 
 def _files(folder: Path) -> str:

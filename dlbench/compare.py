@@ -195,7 +195,10 @@ class Comparison:
         """Aggregated over seeds: one row per problem and optimizer (see :func:`dlbench.stats.aggregate`)."""
         from .stats import aggregate
 
-        return aggregate(self.summary())
+        stats = aggregate(self.summary())
+        untargeted = [p.name for p in self.experiment.resolved_problems() if p.target is None]
+        stats.loc[stats["problem"].isin(untargeted), ["reached_target", "epochs_to_target", "seconds_to_target"]] = np.nan
+        return stats
 
     def tuning(self):
         """Every tuning trial: problem, optimizer, trial, lr, val_loss, val_accuracy, diverged, selected."""

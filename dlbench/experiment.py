@@ -212,6 +212,20 @@ class Experiment:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Experiment":
+        """The inverse of :meth:`to_dict` (as saved in ``config.json``)."""
+        values = dict(data)
+
+        def target(t):
+            return Target(**t) if isinstance(t, dict) else t
+
+        values["target"] = target(values.get("target"))
+        values["problems"] = tuple(Problem(**{**p, "target": target(p.get("target"))}) for p in values.get("problems", ()))
+        values["runs"] = tuple(Run(**r) for r in values.get("runs", ()))
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in values.items() if k in known})
+
 
 def check_target(target: Target, owner: str = "the experiment") -> None:
     if target.metric not in TARGET_METRICS:

@@ -198,13 +198,42 @@ def _draw(ax, bands: dict[str, _Band], styles, x: str, log_y: bool, y_top: float
                 mark(xs[keep], values[keep], color)
     if log_y:
         ax.set_yscale("log")
+        _log_ticks(ax.yaxis)
     if x == "seconds":
-        from matplotlib.ticker import NullLocator
-
         ax.set_xscale("log")
-        ax.xaxis.set_minor_locator(NullLocator())  # decades are enough; minor ticks cost time
+        _log_ticks(ax.xaxis)
     ax.grid(True, which="major", alpha=0.3)
     ax.grid(True, which="minor", axis="y", alpha=0.1)
+
+
+def _plain(value: float) -> str:
+    """A tick label without mathtext: ``0.001``, ``0.6``, ``2000``, ``1e-5``, ``2e-7``."""
+    if value <= 0 or not math.isfinite(value):
+        return ""
+    exponent = math.floor(math.log10(value) + 1e-9)
+    if -3 <= exponent <= 4:
+        return f"{value:.6g}"
+    mantissa = value / 10.0**exponent
+    return f"1e{exponent}" if abs(mantissa - 1) < 1e-6 else f"{mantissa:.2g}e{exponent}"
+
+
+def _log_ticks(axis):
+    """Plain labels on a log axis: every decade, and 2, 3 and 5 times a decade when the axis spans
+    less than about one and a half decades (mathtext labels are wider and slower to draw)."""
+    from matplotlib.ticker import FuncFormatter
+
+    def small() -> bool:
+        lo, hi = sorted(axis.get_view_interval())
+        return lo > 0 and math.log10(hi / lo) < 1.5
+
+    def minor(value, _pos) -> str:
+        if not small() or value <= 0:
+            return ""
+        mantissa = round(value / 10.0 ** math.floor(math.log10(value) + 1e-9), 6)
+        return _plain(value) if mantissa in (2.0, 3.0, 5.0) else ""
+
+    axis.set_major_formatter(FuncFormatter(lambda value, _pos: _plain(value)))
+    axis.set_minor_formatter(FuncFormatter(minor))
 
 
 def _y_limits(bands_list, log: bool):
@@ -265,7 +294,7 @@ def _layout(n_rows: int, n_cols: int, texts: list[str], title: str, panel=(4.4, 
     from matplotlib.figure import Figure
 
     left, right, gap_w, gap_h, bottom = 0.85, 0.2, 0.85, 0.8, 0.6
-    top = 0.25 + 0.22 * title_lines + 0.3
+    top = 0.2 + 0.2 * title_lines + 0.3
     col_w = max(len(t) for t in texts + [""]) * _CHAR_W + 0.6
     grid_w = n_cols * panel[0] + (n_cols - 1) * gap_w
     title_rows = title.count("\n") + 1
@@ -413,6 +442,8 @@ def _lr_figure(results: Results, folder: Path) -> list[Path]:
                         markeredgecolor="black", markeredgewidth=0.7, linestyle="none", zorder=6)
         ax.set_xscale("log")
         ax.set_yscale("log")
+        _log_ticks(ax.xaxis)
+        _log_ticks(ax.yaxis)
         ax.grid(True, alpha=0.3)
         ax.set_title(f"{problem}: validation loss after training", fontsize=10, pad=9, y=1.0)
         ax.set_xlabel("learning rate (log scale)")
@@ -455,6 +486,7 @@ def _profile_figure(results: Results, folder: Path) -> list[Path]:
             tau, rho = np.append(tau, tau_max), np.append(rho, rho[-1])
         ax.step(tau, rho, where="post", color=color, linestyle=style, linewidth=1.6)
     ax.set_xscale("log")
+    _log_ticks(ax.xaxis)
     ax.set_xlim(1.0, tau_max)
     ax.set_ylim(-0.02, 1.02)
     ax.grid(True, alpha=0.3)

@@ -11,7 +11,7 @@ import math
 from rich import box
 from rich.table import Table
 
-__all__ = ["comparison_table", "stats_table", "tuning_table", "profile_table", "run_table", "loss_every_table",
+__all__ = ["print_comparison", "comparison_table", "stats_table", "tuning_table", "profile_table", "run_table", "loss_every_table",
            "fmt_seconds", "fmt_loss"]
 
 
@@ -223,3 +223,32 @@ def loss_every_table(result, every: int = 100) -> Table:
         lr = result.learning_rates[k] if k < len(result.learning_rates) else float("nan")
         table.add_row(str(k), fmt_loss(result.losses[k]), f"{result.accuracies[k]:.3f}", "—" if math.isnan(lr) else f"{lr:.4g}")
     return table
+
+
+def _title(exp, problem) -> str:
+    data = (f"{problem.file}" if problem.problem == "csv"
+            else f"{problem.problem} problem, {problem.n_samples}×{problem.n_features}"
+            + (f", noise {problem.noise:g}" if problem.noise else ""))
+    split = f", {exp.test_fraction:.0%} test split" if exp.test_fraction else ""
+    return (f"{exp.name} — {problem.name}: {data}{split}, {exp.n_hidden} hidden, {exp.init} init, {exp.loss}, "
+            f"{exp.epochs} epochs" + (f", {exp.seeds} seeds" if exp.seeds > 1 else ""))
+
+
+def print_comparison(console, exp, summary, stats, tuning, profile, timing: dict, curves=None) -> None:
+    """Every table of a comparison: tuning, one per problem, and the profile across problems.
+    Used both right after a comparison and by ``dlbench show`` on its saved files."""
+    compile_seconds, compile_source = timing["compile_seconds"], timing["compile_source"]
+    if tuning is not None and len(tuning):
+        console.print(tuning_table(tuning, exp.n_trials, (exp.lr_min, exp.lr_max), exp.val_fraction))
+    for problem in exp.resolved_problems():
+        target = problem.target.describe() if problem.target is not None else None
+        title = _title(exp, problem)
+        if stats is None or exp.seeds == 1:
+            table = comparison_table(summary[summary["problem"] == problem.name], title, compile_seconds,
+                                     compile_source, timing["repeats"], target, timing["jobs"])
+        else:
+            table = stats_table(stats[stats["problem"] == problem.name], title, exp.seeds, compile_seconds,
+                                compile_source, target, timing["jobs"])
+        console.print(table)
+    if profile is not None and len(profile):
+        console.print(profile_table(profile))

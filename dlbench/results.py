@@ -203,11 +203,8 @@ class ResultsWriter:
                 self._header = header + "\n"
                 self._chunks[key] = body
         write_json_atomic(self.folder / "config.json", _config(comparison, self.extra))
-        summary = comparison.summary()
-        write_csv_atomic(self.folder / "summary.csv", summary)
-        from .stats import aggregate
-
-        write_csv_atomic(self.folder / "stats.csv", aggregate(summary))
+        write_csv_atomic(self.folder / "summary.csv", comparison.summary())
+        write_csv_atomic(self.folder / "stats.csv", comparison.stats())
         if self._chunks:
             curves = self._header + "".join(self._chunks[k] for k in sorted(self._chunks))
         else:

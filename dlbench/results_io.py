@@ -31,7 +31,7 @@ STAT_METRICS = ("final_loss", "best_loss", "final_accuracy", "test_loss", "test_
 _REQUIRED = {
     "curves.csv": ("optimizer", "seed", "epoch", "loss"),
     "summary.csv": ("optimizer", "seed", "final_loss"),
-    "stats.csv": ("problem", "optimizer", "final_loss_mean"),
+    "stats.csv": ("problem", "optimizer", "runs", "diverged", "final_loss_mean"),
     "tuning.csv": ("problem", "optimizer", "lr", "val_loss"),
     "profile.csv": ("optimizer", "tau", "rho"),
 }
@@ -39,10 +39,13 @@ _OPTIONAL = {
     "curves.csv": ("accuracy", "test_loss", "test_accuracy", "lr", "elapsed_s"),
     "summary.csv": ("final_accuracy", "best_loss", "test_loss", "test_accuracy", "diverged", "converged",
                     "epochs_run", "lr", "train_seconds", "time_ratio"),
+    "stats.csv": tuple(f"{m}_{s}" for m in ("final_loss", "best_loss", "final_accuracy", "test_loss", "test_accuracy",
+                                             "train_seconds") for s in ("mean", "std", "ci_low", "ci_high", "min", "max")
+                       if (m, s) != ("final_loss", "mean")) + ("time_ratio", "time_ratio_std"),
     "tuning.csv": ("trial", "val_accuracy", "diverged", "selected"),
     "profile.csv": ("score",),
 }
-_BOOL_COLUMNS = ("diverged", "converged", "selected")
+_BOOL_COLUMNS = {"summary.csv": ("diverged", "converged"), "tuning.csv": ("diverged", "selected")}
 
 
 @dataclass
@@ -173,10 +176,11 @@ def _normalise(frame, name: str, config: dict, folder: Path):
         frame["problem"] = frame["problem"].astype(str)
     if "optimizer" in frame.columns:
         frame["optimizer"] = frame["optimizer"].astype(str)
+    booleans = _BOOL_COLUMNS.get(name, ())
     for column in _OPTIONAL.get(name, ()):
         if column not in frame.columns:
-            frame[column] = False if column in _BOOL_COLUMNS else np.nan
-    for column in _BOOL_COLUMNS:
+            frame[column] = False if column in booleans else np.nan
+    for column in booleans:
         if column in frame.columns and frame[column].dtype != bool:
             mapped = frame[column].map(
                 lambda v: v if isinstance(v, (bool, np.bool_)) else
@@ -184,7 +188,7 @@ def _normalise(frame, name: str, config: dict, folder: Path):
             )
             frame[column] = mapped.astype(bool)
     for column in _REQUIRED[name] + _OPTIONAL.get(name, ()):
-        if column in ("problem", "optimizer") or column in _BOOL_COLUMNS:
+        if column in ("problem", "optimizer") or column in booleans:
             continue
         if frame[column].dtype == object:
             converted = pd.to_numeric(frame[column], errors="coerce")

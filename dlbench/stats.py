@@ -383,8 +383,9 @@ def aggregate(summary: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     rows); for each metric M in :data:`METRICS`, ``M_mean, M_std, M_ci_low, M_ci_high, M_min,
     M_max`` over the runs that did not diverge and whose value of M is finite (:func:`mean_ci`,
     ``confidence`` 0.95); ``time_ratio, time_ratio_std``: mean ``train_seconds`` over that of the
-    optimizer with the lowest mean on the same problem, standard deviation propagated from the
-    two seed standard deviations (:func:`ratio_with_uncertainty`; NaN with a single run);
+    optimizer with the lowest mean on the same problem (the first of equal ones), standard deviation
+    propagated from the two seed standard deviations (:func:`ratio_with_uncertainty`; NaN with a
+    single run); that fastest optimizer itself gets exactly 1 and 0 (a ratio to itself);
     ``reached_target``: fraction of all runs with a finite ``seconds_to_target`` (NaN when the
     column is absent); ``epochs_to_target, seconds_to_target``: medians over the runs that reached
     it (NaN if none). Groups appear in the order problems first appear, and within a problem
@@ -433,7 +434,9 @@ def aggregate(summary: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
             b_mean, b_std = stats.at[best, "train_seconds_mean"], stats.at[best, "train_seconds_std"]
             for i in index:
                 a_mean = stats.at[i, "train_seconds_mean"]
-                if math.isfinite(a_mean):
+                if i == best:
+                    stats.at[i, "time_ratio"], stats.at[i, "time_ratio_std"] = 1.0, 0.0
+                elif math.isfinite(a_mean):
                     ratio, std = ratio_with_uncertainty(a_mean, stats.at[i, "train_seconds_std"], b_mean, b_std)
                     stats.at[i, "time_ratio"], stats.at[i, "time_ratio_std"] = ratio, std
     stats["_loss_key"] = stats["final_loss_mean"].fillna(math.inf)

@@ -1,0 +1,359 @@
+"""Exporters of a loaded results folder: one function per format behind one interface.
+
+``EXPORTERS[fmt](results, to=None) -> list[Path]`` writes ``results`` (a
+:class:`~dlbench.results_io.Results` or a folder path) and returns the files written:
+
+- ``csv``: the tidy tables (``curves.csv``, ``summary.csv``, ``stats.csv``, and ``tuning.csv``,
+  ``profile.csv`` when present) into the folder ``to``;
+- ``json``: ``results.json`` with ``config``, ``summary``, ``stats`` (and ``tuning``,
+  ``profile``) as lists of records, NaN and infinities written as ``null``;
+- ``markdown``: ``report.md``, the configuration, the tables and links to the figures;
+- ``latex``: ``table.tex``, a ``booktabs`` table of the statistics over seeds.
+
+``to`` is a folder (the file gets its default name) or, except for ``csv``, a file path; by
+default everything goes into the results folder itself. Figures are drawn by
+:func:`dlbench.plots.write_figures`; the Markdown report links those that exist.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+from .errors import DlbenchError
+from .results import write_csv_atomic, write_text_atomic
+from .results_io import Results, load_results
+
+__all__ = ["EXPORTERS", "export", "export_csv", "export_json", "export_markdown", "export_latex", "FIGURES"]
+
+Exporter = Callable[[Results, "Path | None"], "list[Path]"]
+
+FIGURES = (("loss", "Loss"), ("accuracy", "Accuracy"), ("lr_sensitivity", "Learning-rate sensitivity"),
+           ("profile", "Performance profile"))
+"""Figure stems written by :func:`dlbench.plots.write_figures`, with their Markdown captions."""
+
+
+def _results(results: Results | str | Path) -> Results:
+    return results if isinstance(results, Results) else load_results(results)
+
+
+def _target(results: Results, to: str | Path | None, name: str) -> Path:
+    """The file to write: ``to`` itself when it names a file, else ``name`` inside the folder ``to``."""
+    if to is None:
+        path = results.folder / name
+    else:
+        to = Path(to)
+        path = to / name if (to.is_dir() or not to.suffix) else to
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DlbenchError(f"Cannot write '{path}': {exc.strerror or exc}.") from None
+    return path
+
+
+def _tables(results: Results) -> dict[str, Any]:
+    tables = {"curves.csv": results.curves, "summary.csv": results.summary, "stats.csv": results.aggregate()}
+    if results.tuning is not None:
+        tables["tuning.csv"] = results.tuning
+    if results.profile is not None:
+        tables["profile.csv"] = results.profile
+    return tables
+
+
+def export_csv(results: Results | str | Path, to: str | Path | None = None) -> list[Path]:
+    """The tidy tables as CSV files in the folder ``to`` (default: the results folder, where only
+    the missing ones, such as ``stats.csv`` of an older folder, are written)."""
+    results = _results(results)
+    folder = results.folder if to is None else Path(to)
+    if folder.suffix and not folder.is_dir():
+        raise DlbenchError(f"The csv exporter writes several files: give it a folder, not '{folder}'.")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DlbenchError(f"Cannot write '{folder}': {exc.strerror or exc}.") from None
+    same = folder.resolve() == results.folder.resolve()
+    paths = []
+    for name, frame in _tables(results).items():
+        path = folder / name
+        if not (same and path.exists()):
+            write_csv_atomic(path, frame)
+        paths.append(path)
+    return paths
+
+
+# --- JSON ---------------------------------------------------------------------------------------
+
+def _clean(value):
+    """JSON-safe copy: NaN and infinities become None, NumPy scalars Python ones."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # NumPy scalar
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def _records(frame) -> list[dict]:
+    return _clean(frame.to_dict(orient="records"))
+
+
+def export_json(results: Results | str | Path, to: str | Path | None = None) -> list[Path]:
+    """``results.json``: ``{"format", "config", "summary", "stats"[, "tuning", "profile"]}``,
+    tables as lists of records (one object per row), NaN and infinities as ``null``."""
+    results = _results(results)
+    data = {"format": 1, "config": _clean(results.config), "summary": _records(results.summary),
+            "stats": _records(results.aggregate())}
+    if results.tuning is not None:
+        data["tuning"] = _records(results.tuning)
+    if results.profile is not None:
+        data["profile"] = _records(results.profile)
+    path = _target(results, to, "results.json")
+    write_text_atomic(path, json.dumps(data, indent=1, allow_nan=False) + "\n")
+    return [path]
+
+
+# --- number formatting shared by Markdown and LaTeX --------------------------------------------
+
+def _num(value, digits: int = 4) -> str:
+    """``digits`` significant digits; ``—`` for a missing value, ``inf`` for an infinite one."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    value = float(value)
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return f"{value:.{digits}g}"
+
+
+def _pm(mean, std) -> str:
+    if std is None or not math.isfinite(float(std)) or not math.isfinite(float(mean)):
+        return _num(mean)
+    return f"{_num(mean)} ± {_num(std, 2)}"
+
+
+def _ordered(stats):
+    """Best first: lowest mean final loss, runs with a diverged seed after, then by name."""
+    import numpy as np
+
+    key = stats["final_loss_mean"].astype(float).where(stats["diverged"] == 0, np.inf).fillna(np.inf)
+    return stats.assign(_key=key).sort_values(["_key", "optimizer"], kind="stable").drop(columns="_key")
+
+
+# --- Markdown -----------------------------------------------------------------------------------
+
+def _md_cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(header: list[str], rows: list[list[Any]], align: str) -> list[str]:
+    lines = ["| " + " | ".join(_md_cell(h) for h in header) + " |",
+             "|" + "|".join(":---" if a == "l" else "---:" for a in align) + "|"]
+    lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def _configuration(results: Results) -> list[list[str]]:
+    config = results.config
+    e = config.get("experiment") or {}
+    env = config.get("environment") or {}
+    rows = []
+    if config.get("command"):
+        rows.append(["command", f"`{config['command']}`"])
+    if env.get("date"):
+        rows.append(["date", str(env["date"])])
+    rows.append(["experiment", results.name + (f": {e['description']}" if e.get("description") else "")])
+    rows.append(["problems", ", ".join(results.problems)])
+    rows.append(["optimizers", f"{len(results.optimizers)}: {', '.join(results.optimizers)}"])
+    rows.append(["seeds", str(config.get("seeds") or results.seeds)])
+    data = [f"{e[k]} {what}" for k, what in (("n_samples", "samples"), ("n_features", "features")) if e.get(k)]
+    net = [f"{e['n_hidden']} hidden ReLU units" if e.get("n_hidden") else "", f"{e['init']} init" if e.get("init") else "",
+           f"{str(e['loss']).upper()} loss" if e.get("loss") else "", f"{e['epochs']} epochs" if e.get("epochs") else ""]
+    if data or any(net):
+        rows.append(["set-up", ", ".join(data + [n for n in net if n])])
+    tuning = config.get("tuning")
+    if tuning:
+        grid = tuning.get("grid")
+        rows.append(["tuning", f"{tuning.get('parameter', 'lr')}, budget {tuning.get('budget')}"
+                     + (f", grid {', '.join(_num(g) for g in grid)}" if grid else "")])
+    target = config.get("target")
+    if target:
+        rows.append(["target", f"{target.get('metric')} ≤ {target.get('value')}"])
+    if config.get("interrupted"):
+        rows.append(["interrupted", f"yes: {config.get('completed_runs')} of {config.get('planned_runs')} runs finished"])
+    versions = ", ".join(f"{k} {env[k]}" for k in ("dlbench", "numpy", "numba", "llvmlite", "pandas", "python") if env.get(k))
+    if versions:
+        rows.append(["versions", versions])
+    machine = ", ".join(str(x) for x in (env.get("cpu"), f"{env['cpu_count']} CPUs" if env.get("cpu_count") else None,
+                                          env.get("platform")) if x)
+    if machine:
+        rows.append(["machine", machine])
+    return rows
+
+
+def _stats_rows(results: Results, stats, problem: str):
+    from .report import fmt_seconds
+
+    test = results.has_test
+    target = bool(results.config.get("target")) and "reached_target" in stats
+    header = ["#", "optimizer", "runs", "diverged", "final loss (mean ± std)", "95% CI", "best loss",
+              "accuracy (mean ± std)"]
+    if test:
+        header += ["test loss", "test accuracy"]
+    header += ["train time", "vs fastest"]
+    if target:
+        header += ["reached target", "epochs to target"]
+    rows = []
+    part = _ordered(stats[stats["problem"] == problem])
+    for rank, (_, r) in enumerate(part.iterrows(), start=1):
+        ci = "—" if not math.isfinite(float(r["final_loss_ci_low"])) else \
+            f"[{_num(r['final_loss_ci_low'])}, {_num(r['final_loss_ci_high'])}]"
+        row = [rank, r["optimizer"], int(r["runs"]), int(r["diverged"]), _pm(r["final_loss_mean"], r["final_loss_std"]),
+               ci, _num(r["best_loss_mean"]), _pm(r["final_accuracy_mean"], r["final_accuracy_std"])]
+        if test:
+            row += [_pm(r["test_loss_mean"], r["test_loss_std"]), _pm(r["test_accuracy_mean"], r["test_accuracy_std"])]
+        ratio = r.get("time_ratio", math.nan)
+        row += [fmt_seconds(float(r["train_seconds_mean"])),
+                "—" if ratio is None or not math.isfinite(float(ratio)) else f"{float(ratio):.2f}×"]
+        if target:
+            row += [f"{100 * float(r['reached_target']):.0f}%", _num(r.get("epochs_to_target"))]
+        rows.append(row)
+    return header, rows
+
+
+def _summary_rows(results: Results):
+    from .report import fmt_seconds
+
+    header = ["problem", "optimizer", "seed", "lr", "final loss", "best loss", "accuracy", "epochs", "status", "train time"]
+    rows = []
+    summary = results.summary.sort_values(["problem", "optimizer", "seed"], kind="stable",
+                                          key=lambda c: c.map({n: i for i, n in enumerate(results.optimizers)})
+                                          if c.name == "optimizer" else c)
+    for _, r in summary.iterrows():
+        status = "diverged" if r["diverged"] else "converged" if r["converged"] else "ran all"
+        rows.append([r["problem"], r["optimizer"], int(r["seed"]), _num(r["lr"]), _num(r["final_loss"]),
+                     _num(r["best_loss"]), _num(r["final_accuracy"], 3), _num(r["epochs_run"]), status,
+                     fmt_seconds(float(r["train_seconds"]))])
+    return header, rows
+
+
+def export_markdown(results: Results | str | Path, to: str | Path | None = None) -> list[Path]:
+    """``report.md``: configuration, statistics over seeds per problem, per-seed results, tuning,
+    and the figures that exist in the results folder (relative links, so it renders on any Git host)."""
+    results = _results(results)
+    path = _target(results, to, "report.md")
+    stats = results.aggregate()
+    seeds = results.seeds
+    lines = [f"# {results.name}: optimizer comparison", ""]
+    lines += _md_table(["setting", "value"], _configuration(results), "ll") + [""]
+    figures = [(stem, caption) for stem, caption in FIGURES if (results.folder / f"{stem}.png").is_file()]
+    if figures:
+        lines += ["## Figures", ""]
+        for stem, caption in figures:
+            link = Path(os.path.relpath(results.folder / f"{stem}.png", path.parent)).as_posix()
+            lines += [f"![{caption}]({link})", ""]
+    for problem in results.problems:
+        header, rows = _stats_rows(results, stats, problem)
+        title = "Results" if len(results.problems) == 1 else f"Results on {problem}"
+        lines += [f"## {title}", ""] + _md_table(header, rows, "rlrrllrl" + "l" * (len(header) - 8)) + [""]
+        lines += [f"Over {seeds} seed(s), best first (runs with a diverged seed last). Losses and accuracy on the "
+                  "training set after the last epoch; mean ± sample standard deviation, 95% confidence interval "
+                  "of the mean (Student t). Train time: mean over seeds of the median wall time of the compiled "
+                  "training loop; 'vs fastest' is its ratio to the fastest run.", ""]
+    header, rows = _summary_rows(results)
+    lines += ["## Per-seed results", ""] + _md_table(header, rows, "llrrrrrrll") + [""]
+    if results.tuning is not None and not results.tuning.empty:
+        tuning = results.tuning
+        chosen = tuning[tuning["selected"]] if tuning["selected"].any() else tuning.loc[
+            tuning.groupby(["problem", "optimizer"])["val_loss"].idxmin()]
+        rows = [[r["problem"], r["optimizer"], _num(r["lr"]), _num(r["val_loss"]),
+                 int(tuning[(tuning["problem"] == r["problem"]) & (tuning["optimizer"] == r["optimizer"])]["diverged"].sum())]
+                for _, r in chosen.iterrows()]
+        lines += ["## Tuning", "", "The learning rate selected per optimizer (lowest validation loss).", ""]
+        lines += _md_table(["problem", "optimizer", "selected lr", "validation loss", "diverged trials"], rows, "llrrr") + [""]
+    write_text_atomic(path, "\n".join(lines))
+    return [path]
+
+
+# --- LaTeX --------------------------------------------------------------------------------------
+
+_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+
+
+def latex_escape(text: Any) -> str:
+    """``text`` with LaTeX's special characters escaped."""
+    return "".join(_LATEX_SPECIAL.get(c, c) for c in str(text))
+
+
+def _tex_num(value, digits: int = 3) -> str:
+    """A number for math mode: ``0.0727``, ``6.06\\times10^{-5}``."""
+    text = _num(value, digits)
+    if text in ("—", "inf", "-inf"):
+        return {"—": r"\mbox{--}", "inf": r"\infty", "-inf": r"-\infty"}[text]
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return rf"{mantissa}\times10^{{{int(exponent)}}}"
+    return text
+
+
+def export_latex(results: Results | str | Path, to: str | Path | None = None) -> list[Path]:
+    """``table.tex``: a ``booktabs`` table (needs ``\\usepackage{booktabs}``) of each optimizer's final
+    training loss and accuracy (mean ± std over seeds) and training time, best loss in bold."""
+    import numpy as np
+
+    results = _results(results)
+    path = _target(results, to, "table.tex")
+    stats = results.aggregate()
+    problems = results.problems
+    seeds = results.seeds
+    over = f"mean $\\pm$ std over {seeds} seeds" if seeds > 1 else "one seed"
+    lines = [f"% dlbench: {latex_escape(results.name)} ({latex_escape(results.folder.name)}). Needs \\usepackage{{booktabs}}.",
+             r"\begin{table}[htbp]", r"\centering",
+             f"\\caption{{{latex_escape(results.name)}: final training loss and accuracy ({over}) and training time.}}",
+             f"\\label{{tab:dlbench-{''.join(c if c.isalnum() else '-' for c in results.name)}}}",
+             r"\begin{tabular}{lrrr}", r"\toprule",
+             r"Optimizer & Final loss & Accuracy & Time (s) \\", r"\midrule"]
+    for k, problem in enumerate(problems):
+        part = _ordered(stats[stats["problem"] == problem])
+        if len(problems) > 1:
+            if k:
+                lines.append(r"\midrule")
+            lines.append(f"\\multicolumn{{4}}{{l}}{{\\emph{{{latex_escape(problem)}}}}} \\\\")
+        finite = part["final_loss_mean"].where(part["diverged"] == 0).astype(float)
+        best = finite.min() if finite.notna().any() else None
+        for _, r in part.iterrows():
+            mean, std = float(r["final_loss_mean"]), float(r["final_loss_std"])
+            if r["diverged"] and not np.isfinite(mean):
+                loss = r"\multicolumn{1}{r}{diverged}" if int(r["diverged"]) == int(r["runs"]) else \
+                    f"\\multicolumn{{1}}{{r}}{{diverged ({int(r['diverged'])}/{int(r['runs'])})}}"
+            else:
+                body = _tex_num(mean) if seeds <= 1 or not np.isfinite(std) else f"{_tex_num(mean)} \\pm {_tex_num(std, 2)}"
+                loss = f"$\\mathbf{{{body}}}$" if best is not None and mean == best else f"${body}$"
+            acc_mean, acc_std = float(r["final_accuracy_mean"]), float(r["final_accuracy_std"])
+            acc = _tex_num(acc_mean) if seeds <= 1 or not np.isfinite(acc_std) else f"{_tex_num(acc_mean)} \\pm {_tex_num(acc_std, 2)}"
+            lines.append(f"{latex_escape(r['optimizer'])} & {loss} & ${acc}$ & ${_tex_num(r['train_seconds_mean'])}$ \\\\")
+    lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}", ""]
+    write_text_atomic(path, "\n".join(lines))
+    return [path]
+
+
+EXPORTERS: dict[str, Exporter] = {"csv": export_csv, "json": export_json, "markdown": export_markdown, "latex": export_latex}
+"""Format name to exporter; each is ``exporter(results, to=None) -> list[Path]``."""
+
+
+def export(results: Results | str | Path, fmt: str, to: str | Path | None = None) -> list[Path]:
+    """Export ``results`` in the format ``fmt`` (a key of :data:`EXPORTERS`)."""
+    try:
+        exporter = EXPORTERS[fmt]
+    except (KeyError, TypeError):
+        from .errors import ConfigError
+
+        raise ConfigError(f"Unknown export format {fmt!r}. Valid formats: {', '.join(EXPORTERS)}.") from None
+    return exporter(results, to)
