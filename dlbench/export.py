@@ -27,9 +27,10 @@ from .errors import DlbenchError
 from .results import write_csv_atomic, write_text_atomic
 from .results_io import Results, load_results
 
-__all__ = ["EXPORTERS", "export", "export_csv", "export_json", "export_markdown", "export_latex", "FIGURES"]
+__all__ = ["EXPORTERS", "Exporter", "export", "latex_escape", "export_csv", "export_json", "export_markdown", "export_latex", "FIGURES"]
 
-Exporter = Callable[[Results, "Path | None"], "list[Path]"]
+Exporter = Callable[[Results, "str | Path | None"], "list[Path]"]
+"""``exporter(results, to=None) -> list[Path]``: the signature every exporter has."""
 
 FIGURES = (("loss", "Loss"), ("accuracy", "Accuracy"), ("lr_sensitivity", "Learning-rate sensitivity"),
            ("profile", "Performance profile"))
@@ -139,11 +140,12 @@ def _pm(mean, std) -> str:
 
 
 def _ordered(stats):
-    """Best first: lowest mean final loss, runs with a diverged seed after, then by name."""
+    """Best first, as in ``stats.csv`` and the terminal: lowest mean final loss (over the seeds that
+    did not diverge), optimizers whose every seed diverged last."""
     import numpy as np
 
-    key = stats["final_loss_mean"].astype(float).where(stats["diverged"] == 0, np.inf).fillna(np.inf)
-    return stats.assign(_key=key).sort_values(["_key", "optimizer"], kind="stable").drop(columns="_key")
+    key = stats["final_loss_mean"].astype(float).fillna(np.inf)
+    return stats.assign(_key=key).sort_values("_key", kind="stable").drop(columns="_key")
 
 
 # --- Markdown -----------------------------------------------------------------------------------
@@ -172,7 +174,7 @@ def _configuration(results: Results) -> list[list[str]]:
     rows.append(["problems", ", ".join(results.problems)])
     rows.append(["optimizers", f"{len(results.optimizers)}: {', '.join(results.optimizers)}"])
     rows.append(["seeds", str(config.get("seeds") or results.seeds)])
-    data = [f"{e[k]} {what}" for k, what in (("n_samples", "samples"), ("n_features", "features")) if e.get(k)]
+    data = [results.data_text()] if results.data_text() else []
     net = [f"{e['n_hidden']} hidden ReLU units" if e.get("n_hidden") else "", f"{e['init']} init" if e.get("init") else "",
            f"{str(e['loss']).upper()} loss" if e.get("loss") else "", f"{e['epochs']} epochs" if e.get("epochs") else ""]
     if data or any(net):
@@ -180,11 +182,11 @@ def _configuration(results: Results) -> list[list[str]]:
     tuning = config.get("tuning")
     if tuning:
         grid = tuning.get("grid")
-        rows.append(["tuning", f"{tuning.get('parameter', 'lr')}, budget {tuning.get('budget')}"
-                     + (f", grid {', '.join(_num(g) for g in grid)}" if grid else "")])
-    target = config.get("target")
-    if target:
-        rows.append(["target", f"{target.get('metric')} ≤ {target.get('value')}"])
+        trials = f" ({tuning['trials']} trials)" if tuning.get("trials") else ""
+        span = f", learning rates {_num(min(grid))} to {_num(max(grid))}" if grid else ""
+        rows.append(["tuning", f"{tuning.get('parameter', 'lr')}, budget {tuning.get('budget')}{trials}{span}"])
+    if results.targets:
+        rows.append(["target", results.target_text().split(": ", 1)[1]])
     if config.get("interrupted"):
         rows.append(["interrupted", f"yes: {config.get('completed_runs')} of {config.get('planned_runs')} runs finished"])
     versions = ", ".join(f"{k} {env[k]}" for k in ("dlbench", "numpy", "numba", "llvmlite", "pandas", "python") if env.get(k))
@@ -201,12 +203,11 @@ def _stats_rows(results: Results, stats, problem: str):
     from .report import fmt_seconds
 
     test = results.has_test
-    target = bool(results.config.get("target")) and "reached_target" in stats
-    header = ["#", "optimizer", "runs", "diverged", "final loss (mean ± std)", "95% CI", "best loss",
-              "accuracy (mean ± std)"]
+    target = bool(results.targets) and "reached_target" in stats
+    header = ["#", "optimizer", "final loss (mean ± std)", "95% CI", "best loss", "accuracy (mean ± std)"]
     if test:
         header += ["test loss", "test accuracy"]
-    header += ["train time", "vs fastest"]
+    header += ["diverged", "train time", "vs fastest"]
     if target:
         header += ["reached target", "epochs to target"]
     rows = []
@@ -214,12 +215,12 @@ def _stats_rows(results: Results, stats, problem: str):
     for rank, (_, r) in enumerate(part.iterrows(), start=1):
         ci = "—" if not math.isfinite(float(r["final_loss_ci_low"])) else \
             f"[{_num(r['final_loss_ci_low'])}, {_num(r['final_loss_ci_high'])}]"
-        row = [rank, r["optimizer"], int(r["runs"]), int(r["diverged"]), _pm(r["final_loss_mean"], r["final_loss_std"]),
-               ci, _num(r["best_loss_mean"]), _pm(r["final_accuracy_mean"], r["final_accuracy_std"])]
+        row = [rank, r["optimizer"], _pm(r["final_loss_mean"], r["final_loss_std"]), ci, _num(r["best_loss_mean"]),
+               _pm(r["final_accuracy_mean"], r["final_accuracy_std"])]
         if test:
             row += [_pm(r["test_loss_mean"], r["test_loss_std"]), _pm(r["test_accuracy_mean"], r["test_accuracy_std"])]
         ratio = r.get("time_ratio", math.nan)
-        row += [fmt_seconds(float(r["train_seconds_mean"])),
+        row += [f"{int(r['diverged'])}/{int(r['runs'])}", fmt_seconds(float(r["train_seconds_mean"])),
                 "—" if ratio is None or not math.isfinite(float(ratio)) else f"{float(ratio):.2f}×"]
         if target:
             row += [f"{100 * float(r['reached_target']):.0f}%", _num(r.get("epochs_to_target"))]
@@ -243,6 +244,20 @@ def _summary_rows(results: Results):
     return header, rows
 
 
+def _profile_rows(profile, taus=(1.0, 1.5, 2.0, 4.0)):
+    header = ["optimizer", "score"] + [f"ρ({tau:g})" for tau in taus]
+    scores = profile.groupby("optimizer", sort=False)["score"].first().sort_values(ascending=False, kind="stable")
+    rows = []
+    for optimizer, score in scores.items():
+        curve = profile[profile["optimizer"] == optimizer].sort_values("tau")
+        cells = []
+        for tau in taus:
+            upto = curve[curve["tau"] <= tau + 1e-12]
+            cells.append(f"{upto['rho'].iloc[-1]:.2f}" if len(upto) else "0.00")
+        rows.append([optimizer, _num(score, 3)] + cells)
+    return header, rows
+
+
 def export_markdown(results: Results | str | Path, to: str | Path | None = None) -> list[Path]:
     """``report.md``: configuration, statistics over seeds per problem, per-seed results, tuning,
     and the figures that exist in the results folder (relative links, so it renders on any Git host)."""
@@ -261,11 +276,15 @@ def export_markdown(results: Results | str | Path, to: str | Path | None = None)
     for problem in results.problems:
         header, rows = _stats_rows(results, stats, problem)
         title = "Results" if len(results.problems) == 1 else f"Results on {problem}"
-        lines += [f"## {title}", ""] + _md_table(header, rows, "rlrrllrl" + "l" * (len(header) - 8)) + [""]
-        lines += [f"Over {seeds} seed(s), best first (runs with a diverged seed last). Losses and accuracy on the "
-                  "training set after the last epoch; mean ± sample standard deviation, 95% confidence interval "
-                  "of the mean (Student t). Train time: mean over seeds of the median wall time of the compiled "
-                  "training loop; 'vs fastest' is its ratio to the fastest run.", ""]
+        lines += [f"## {title}", ""] + _md_table(header, rows, "rl" + "r" * (len(header) - 2)) + [""]
+        lines += [f"Over {seeds} seed(s), best first. Losses and accuracy on the training set after the last "
+                  "epoch: mean ± sample standard deviation, 95% confidence interval of the mean (Student t); "
+                  "diverged runs are counted and left out of the other statistics. Train time: mean over seeds "
+                  "of the compiled training loop's wall time; 'vs fastest': ratio of mean times.", ""]
+    if results.profile is not None and not results.profile.empty:
+        lines += ["## Across problems", ""] + _md_table(*_profile_rows(results.profile), "lrrrrr") + [""]
+        lines += ["ρ(τ): fraction of problems on which the optimizer reached its target within τ times the fastest "
+                  "optimizer's time; score: area under ρ from 1 to 4, normalised to [0, 1] (AlgoPerf).", ""]
     header, rows = _summary_rows(results)
     lines += ["## Per-seed results", ""] + _md_table(header, rows, "llrrrrrrll") + [""]
     if results.tuning is not None and not results.tuning.empty:
@@ -305,7 +324,8 @@ def _tex_num(value, digits: int = 3) -> str:
 
 def export_latex(results: Results | str | Path, to: str | Path | None = None) -> list[Path]:
     """``table.tex``: a ``booktabs`` table (needs ``\\usepackage{booktabs}``) of each optimizer's final
-    training loss and accuracy (mean ± std over seeds) and training time, best loss in bold."""
+    training loss and accuracy (mean ± std over the seeds that did not diverge) and mean training
+    time, the best loss of each problem in bold."""
     import numpy as np
 
     results = _results(results)
@@ -326,18 +346,20 @@ def export_latex(results: Results | str | Path, to: str | Path | None = None) ->
             if k:
                 lines.append(r"\midrule")
             lines.append(f"\\multicolumn{{4}}{{l}}{{\\emph{{{latex_escape(problem)}}}}} \\\\")
-        finite = part["final_loss_mean"].where(part["diverged"] == 0).astype(float)
-        best = finite.min() if finite.notna().any() else None
+        clean = part["final_loss_mean"].where(part["diverged"] == 0).astype(float)
+        best = clean.min() if clean.notna().any() else None
         for _, r in part.iterrows():
             mean, std = float(r["final_loss_mean"]), float(r["final_loss_std"])
-            if r["diverged"] and not np.isfinite(mean):
-                loss = r"\multicolumn{1}{r}{diverged}" if int(r["diverged"]) == int(r["runs"]) else \
-                    f"\\multicolumn{{1}}{{r}}{{diverged ({int(r['diverged'])}/{int(r['runs'])})}}"
-            else:
-                body = _tex_num(mean) if seeds <= 1 or not np.isfinite(std) else f"{_tex_num(mean)} \\pm {_tex_num(std, 2)}"
-                loss = f"$\\mathbf{{{body}}}$" if best is not None and mean == best else f"${body}$"
+            diverged, runs = int(r["diverged"]), int(r["runs"])
+            if diverged == runs or not np.isfinite(mean):
+                loss = r"\multicolumn{1}{r}{diverged}"
+            else:  # statistics over the seeds that did not diverge
+                body = _tex_num(mean) if not np.isfinite(std) else f"{_tex_num(mean)} \\pm {_tex_num(std, 2)}"
+                loss = f"$\\mathbf{{{body}}}$" if diverged == 0 and mean == best else f"${body}$"
+                if diverged:
+                    loss += f" ({diverged}/{runs} diverged)"
             acc_mean, acc_std = float(r["final_accuracy_mean"]), float(r["final_accuracy_std"])
-            acc = _tex_num(acc_mean) if seeds <= 1 or not np.isfinite(acc_std) else f"{_tex_num(acc_mean)} \\pm {_tex_num(acc_std, 2)}"
+            acc = _tex_num(acc_mean) if not np.isfinite(acc_std) else f"{_tex_num(acc_mean)} \\pm {_tex_num(acc_std, 2)}"
             lines.append(f"{latex_escape(r['optimizer'])} & {loss} & ${acc}$ & ${_tex_num(r['train_seconds_mean'])}$ \\\\")
     lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}", ""]
     write_text_atomic(path, "\n".join(lines))

@@ -27,8 +27,8 @@ COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e3
 LINESTYLES = ("-", "--", ":", "-.")
 """Line styles, changed each time the colours cycle (so 40 optimizers stay distinct)."""
 
-_MAX_POINTS = 400  # points per drawn line; longer curves are thinned (first and last points kept)
-_LEGEND_RIGHT = 8  # at most this many entries go right of the panels; more go below in columns
+_MAX_POINTS = 2000  # points per drawn line; longer curves are thinned keeping each stretch's extremes
+_LEGEND_RIGHT = 8  # legend right of the panels up to this many entries (or with one column of panels), else below
 
 
 def optimizer_styles(labels) -> dict[str, tuple[str, str]]:
@@ -40,9 +40,10 @@ def optimizer_styles(labels) -> dict[str, tuple[str, str]]:
     from .optimizers import OPTIMIZERS
 
     registered = list(OPTIMIZERS)
-    others = [x for x in ordered_labels(labels) if x not in OPTIMIZERS]
+    labels = ordered_labels(labels)
+    others = [x for x in labels if x not in OPTIMIZERS]
     styles = {}
-    for label in ordered_labels(labels):
+    for label in labels:
         i = registered.index(label) if label in OPTIMIZERS else len(registered) + others.index(label)
         styles[label] = (COLORS[i % len(COLORS)], LINESTYLES[(i // len(COLORS)) % len(LINESTYLES)])
     return styles
@@ -50,13 +51,25 @@ def optimizer_styles(labels) -> dict[str, tuple[str, str]]:
 
 # --- data preparation ----------------------------------------------------------------------------
 
-def _thin(n: int):
+def _thin(y):
+    """Indices of the points to draw of the curve ``y``: all of them up to ``_MAX_POINTS``, else the
+    lowest and highest point of each of ``_MAX_POINTS / 2`` equal stretches (so spikes survive)."""
     import numpy as np
 
+    n = y.size
     if n <= _MAX_POINTS:
-        return slice(None)
-    index = np.unique(np.linspace(0, n - 1, _MAX_POINTS).round().astype(int))
-    return index
+        return np.arange(n)
+    buckets = _MAX_POINTS // 2
+    stride = -(-n // buckets)
+    padded = np.full(buckets * stride, np.nan)
+    padded[:n] = y
+    padded = padded.reshape(buckets, stride)
+    nan = np.isnan(padded)
+    low = np.where(nan, np.inf, padded).argmin(axis=1)
+    high = np.where(nan, -np.inf, padded).argmax(axis=1)
+    base = np.arange(buckets) * stride
+    index = np.unique(np.concatenate([[0, n - 1], base + low, base + high]))
+    return index[index < n]
 
 
 class _Band:
@@ -178,16 +191,17 @@ def _draw(ax, bands: dict[str, _Band], styles, x: str, log_y: bool, y_top: float
         ax.plot([xs[-1]], [last_y], marker="x", markersize=9, markeredgewidth=2.2, color=color, linestyle="none",
                 clip_on=False, zorder=5)
 
+    alpha = 0.18 if len(bands) <= 6 else 0.08  # many overlapping bands turn to mud
     for name, band in bands.items():
         color, style = styles[name]
         xs = band.epochs if x == "epoch" else band.seconds
         keep = np.ones(xs.size, dtype=bool) if x == "epoch" else np.isfinite(xs) & (xs > 0)
         if keep.any():
             idx = np.nonzero(keep)[0]
-            thin = idx[_thin(idx.size)]
+            thin = idx[_thin(band.mean[idx])]
             ax.plot(xs[thin], band.mean[thin], color=color, linestyle=style, linewidth=1.4, label=name)
             if band.n_seeds - (0 if band.all_diverged else band.n_diverged) > 1:
-                ax.fill_between(xs[thin], band.low[thin], band.high[thin], color=color, alpha=0.15, linewidth=0)
+                ax.fill_between(xs[thin], band.low[thin], band.high[thin], color=color, alpha=alpha, linewidth=0)
             if band.all_diverged:
                 mark(xs[idx], band.mean[idx], color)
         for epochs, values, seconds in band.lost:  # diverged seeds of an otherwise healthy run
@@ -273,16 +287,11 @@ def _seed_note(results: Results, partial: bool) -> str:
 
 def _describe(results: Results) -> str:
     e = results.config.get("experiment") or {}
-    bits = []
-    if e.get("loss"):
-        bits.append(f"{str(e['loss']).upper()} loss")
-    if e.get("n_samples"):
-        bits.append(f"{e['n_samples']} samples")
-    if e.get("n_features"):
-        bits.append(f"{e['n_features']} features")
-    if e.get("n_hidden"):
-        bits.append(f"{e['n_hidden']} hidden units")
-    return ", ".join(bits)
+    bits = [f"{str(e['loss']).upper()} loss" if e.get("loss") else ""]
+    data = results.data_text()
+    bits.append(data if len(data) <= 60 else "")  # per-problem sizes are too long for a subtitle
+    bits.append(f"{e['n_hidden']} hidden units" if e.get("n_hidden") else "")
+    return ", ".join(b for b in bits if b)
 
 
 _CHAR_W = 0.075  # inches per legend character at font size 9 (DejaVu Sans, generous)
@@ -290,7 +299,8 @@ _CHAR_W = 0.075  # inches per legend character at font size 9 (DejaVu Sans, gene
 
 def _layout(n_rows: int, n_cols: int, texts: list[str], title: str, panel=(4.4, 3.0), title_lines: int = 2):
     """A figure with a fixed layout worked out in inches (much faster than constrained layout):
-    panels in a grid, the legend right of them (few entries) or below them in columns (many)."""
+    panels in a grid; the legend right of them (few entries, or a single column of panels) or
+    below them in columns. Returns the figure, the axes grid and where the legend and title go."""
     from matplotlib.figure import Figure
 
     left, right, gap_w, gap_h, bottom = 0.85, 0.2, 0.85, 0.8, 0.6
@@ -298,29 +308,32 @@ def _layout(n_rows: int, n_cols: int, texts: list[str], title: str, panel=(4.4, 
     col_w = max(len(t) for t in texts + [""]) * _CHAR_W + 0.6
     grid_w = n_cols * panel[0] + (n_cols - 1) * gap_w
     title_rows = title.count("\n") + 1
-    if len(texts) <= _LEGEND_RIGHT:
-        legend_w = max(col_w, max(len(line) for line in title.split("\n")) * _CHAR_W + 0.2)
-        legend_h, ncols = 0.0, 1
+    panel_h = panel[1]
+    if len(texts) <= _LEGEND_RIGHT or n_cols == 1:
+        ncols = math.ceil(len(texts) / 14) if texts else 1
+        legend_w = max(col_w * ncols, max(len(line) for line in title.split("\n")) * _CHAR_W + 0.2)
+        legend_h = 0.0
+        needed = 0.2 * math.ceil(len(texts) / ncols) + 0.2 * title_rows + 0.1
+        panel_h = max(panel_h, (needed - (n_rows - 1) * gap_h) / n_rows)
     else:
         legend_w = 0.0
         ncols = max(1, min(len(texts), int((grid_w + left) // col_w), 6))
-        legend_h = 0.22 * math.ceil(len(texts) / ncols) + 0.22 * title_rows + 0.25
+        legend_h = 0.2 * math.ceil(len(texts) / ncols) + 0.2 * title_rows + 0.12
     width = left + grid_w + right + legend_w
-    height = top + n_rows * panel[1] + (n_rows - 1) * gap_h + bottom + legend_h
+    height = top + n_rows * panel_h + (n_rows - 1) * gap_h + bottom + legend_h
     fig = Figure(figsize=(width, height))
     axes = fig.subplots(n_rows, n_cols, squeeze=False, gridspec_kw=dict(
         left=left / width, right=(left + grid_w) / width, top=1 - top / height, bottom=(bottom + legend_h) / height,
-        wspace=gap_w / panel[0], hspace=gap_h / panel[1]))
+        wspace=gap_w / panel[0], hspace=gap_h / panel_h))
     if legend_w:
         anchor, loc = ((left + grid_w + 0.15) / width, 1 - top / height), "upper left"
     else:
         anchor, loc = ((left + grid_w / 2) / width, (legend_h + 0.05) / height), "upper center"
-    fig._dlbench_legend = dict(bbox_to_anchor=anchor, loc=loc, ncols=ncols)
-    fig._dlbench_top = 1 - 0.12 / height
-    return fig, axes
+    place = {"legend": dict(bbox_to_anchor=anchor, loc=loc, ncols=ncols), "title_y": 1 - 0.12 / height}
+    return fig, axes, place
 
 
-def _legend(fig, styles, names, labels: dict[str, str], title: str, extra=()):
+def _legend(fig, place, styles, names, labels: dict[str, str], title: str, extra=()):
     from matplotlib.lines import Line2D
 
     handles = [Line2D([], [], color=styles[n][0], linestyle=styles[n][1], linewidth=1.8) for n in names]
@@ -329,11 +342,11 @@ def _legend(fig, styles, names, labels: dict[str, str], title: str, extra=()):
         handles.append(handle)
         texts.append(text)
     fig.legend(handles, texts, title=title, frameon=False, fontsize=9, title_fontsize=9, borderaxespad=0,
-               **fig._dlbench_legend)
+               **place["legend"])
 
 
-def _suptitle(fig, text: str):
-    fig.suptitle(text, y=fig._dlbench_top, va="top", fontsize=11)
+def _suptitle(fig, place, text: str):
+    fig.suptitle(text, y=place["title_y"], va="top", fontsize=11)
 
 
 def _save(fig, folder: Path, stem: str) -> list[Path]:
@@ -380,7 +393,7 @@ def _curve_figure(results: Results, runs: _Runs, kind: str, folder: Path) -> lis
     any_diverged = any("diverged" in t for t in labels.values())
     texts = [labels.get(n, n) for n in names] + (list(_X_MARK) if any_diverged else [])
     note = _seed_note(results, partial)
-    fig, axes = _layout(len(problems), len(columns), texts, note)
+    fig, axes, place = _layout(len(problems), len(columns), texts, note)
     for row, (problem, per_column, limits) in enumerate(panels):
         for col, ((x, _, split), bands) in enumerate(zip(columns, per_column)):
             ax = axes[row][col]
@@ -393,8 +406,8 @@ def _curve_figure(results: Results, runs: _Runs, kind: str, folder: Path) -> lis
             ax.set_ylabel(f"{what} (log scale)" if log else f"{what} (fraction correct)")
     title = f"{results.name}: {kind}" + (f" on {problems[0]}" if len(problems) == 1 else "")
     described = _describe(results)
-    _suptitle(fig, title + (f"\n{described}" if described else ""))
-    _legend(fig, styles, names, labels, note, [(_x_handle(), _X_MARK[0])] if any_diverged else [])
+    _suptitle(fig, place, title + (f"\n{described}" if described else ""))
+    _legend(fig, place, styles, names, labels, note, [(_x_handle(), _X_MARK[0])] if any_diverged else [])
     return _save(fig, folder, kind)
 
 
@@ -415,7 +428,7 @@ def _lr_figure(results: Results, folder: Path) -> list[Path]:
         (Line2D([], [], color="white", marker="*", markeredgecolor="black", markersize=11, linestyle="none"),
          "selected learning rate"),
     ]
-    fig, axes = _layout(n_rows, n_cols, names + [t for _, t in extra], "optimizer", title_lines=1)
+    fig, axes, place = _layout(n_rows, n_cols, names + [t for _, t in extra], "optimizer", title_lines=1)
     for k, problem in enumerate(problems):
         ax = axes[k // n_cols][k % n_cols]
         frame = tuning[tuning["problem"] == problem]
@@ -450,10 +463,11 @@ def _lr_figure(results: Results, folder: Path) -> list[Path]:
         ax.set_ylabel("validation loss (log scale)")
     for k in range(len(problems), n_rows * n_cols):
         axes[k // n_cols][k % n_cols].set_visible(False)
-    trials = results.config.get("tuning") or {}
-    budget = f" ({trials['budget']} trials per optimizer)" if trials.get("budget") else ""
-    _suptitle(fig, f"{results.name}: learning-rate sensitivity{budget}")
-    _legend(fig, styles, names, {}, "optimizer", extra)
+    tuning_config = results.config.get("tuning") or {}
+    trials = tuning_config.get("trials") or tuning_config.get("budget")
+    budget = f" ({trials} trials per optimizer)" if isinstance(trials, int) else ""
+    _suptitle(fig, place, f"{results.name}: learning-rate sensitivity{budget}")
+    _legend(fig, place, styles, names, {}, "optimizer", extra)
     return _save(fig, folder, "lr_sensitivity")
 
 
@@ -470,7 +484,7 @@ def _profile_figure(results: Results, folder: Path) -> list[Path]:
     for name in present:
         score = scores.get(name) if scores is not None else None
         labels[name] = f"{name} (score {score:.2f})" if score is not None and np.isfinite(score) else name
-    fig, axes = _layout(1, 1, [labels[n] for n in present], "optimizer (score)", panel=(6.0, 3.8))
+    fig, axes, place = _layout(1, 1, [labels[n] for n in present], "optimizer (score)", panel=(6.0, 3.8))
     ax = axes[0][0]
     taus = profile["tau"][np.isfinite(profile["tau"])]
     tau_max = float(taus.max()) if len(taus) else 2.0
@@ -492,11 +506,10 @@ def _profile_figure(results: Results, folder: Path) -> list[Path]:
     ax.grid(True, alpha=0.3)
     ax.set_xlabel("τ: cost relative to the best optimizer on each problem (log scale)")
     ax.set_ylabel("ρ(τ): fraction of problems")
-    target = results.config.get("target") or {}
-    subtitle = f"target: {target.get('metric')} ≤ {target.get('value')}" if target else ""
-    _suptitle(fig, f"{results.name}: performance profile over {len(results.problems)} problems"
+    subtitle = results.target_text()
+    _suptitle(fig, place, f"{results.name}: performance profile over {len(results.problems)} problems"
               + (f"\n{subtitle}" if subtitle else ""))
-    _legend(fig, styles, present, labels, "optimizer (score)")
+    _legend(fig, place, styles, present, labels, "optimizer (score)")
     return _save(fig, folder, "profile")
 
 

@@ -12,20 +12,16 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import DlbenchError
 
-__all__ = ["Results", "load_results", "list_runs", "compute_stats", "FORMAT", "STAT_METRICS"]
+__all__ = ["Results", "load_results", "list_runs", "compute_stats", "ordered_labels", "FORMAT"]
 
 FORMAT = 1
 """The results-folder format this module reads."""
-
-STAT_METRICS = ("final_loss", "best_loss", "final_accuracy", "test_loss", "test_accuracy", "train_seconds")
-"""Metrics aggregated over seeds in ``stats.csv`` (each as ``_mean, _std, _ci_low, _ci_high, _min, _max``)."""
 
 # Columns without which a table is useless; optional columns missing from older folders are added empty.
 _REQUIRED = {
@@ -62,6 +58,7 @@ class Results:
     stats: Any = None
     tuning: Any = None
     profile: Any = None
+    _computed_stats: Any = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -96,9 +93,59 @@ class Results:
         """Whether the curves hold test-split losses."""
         return bool(self.curves["test_loss"].notna().any())
 
+    @property
+    def targets(self) -> dict[str, tuple[str, float]]:
+        """Problem to its time-to-target goal ``(metric, value)``; config.json holds either one
+        ``{"metric", "value"}`` for every problem or one such object per problem name."""
+        target = self.config.get("target")
+        if not isinstance(target, dict) or not target:
+            return {}
+        if "metric" in target:
+            return {p: (str(target["metric"]), target.get("value")) for p in self.problems}
+        return {str(p): (str(t.get("metric")), t.get("value")) for p, t in target.items() if isinstance(t, dict)}
+
+    def target_text(self) -> str:
+        """``"target: loss ≤ 0.1"``, or per problem when they differ; empty without targets."""
+        def goal(metric, value):
+            return f"{metric} {'≥' if 'accuracy' in metric else '≤'} {value:g}" if isinstance(value, (int, float)) \
+                else f"{metric} {value}"
+
+        targets = self.targets
+        if not targets:
+            return ""
+        if len(set(targets.values())) == 1:
+            return "target: " + goal(*next(iter(targets.values())))
+        return "targets: " + ", ".join(f"{p} {goal(*t)}" for p, t in targets.items())
+
+    def data_text(self) -> str:
+        """The data in a few words: ``"100 samples, 10 features"`` (per problem when they differ),
+        plus the test split when there is one."""
+        e = self.config.get("experiment") or {}
+        specs = [p for p in e.get("problems") or [] if isinstance(p, dict)]
+        if not specs:
+            specs = [{"name": self.problems[0] if self.problems else "", "n_samples": e.get("n_samples"),
+                      "n_features": e.get("n_features")}]
+        sizes = {(p.get("n_samples"), p.get("n_features")) for p in specs}
+
+        def size(n, d):
+            return ", ".join(x for x in (f"{n} samples" if n else "", f"{d} features" if d else "") if x)
+
+        if len(sizes) == 1:
+            text = size(*next(iter(sizes)))
+        else:
+            text = "; ".join(f"{p.get('name')}: {size(p.get('n_samples'), p.get('n_features'))}" for p in specs)
+        fraction = e.get("test_fraction")
+        if isinstance(fraction, (int, float)) and fraction > 0:
+            text += f" ({fraction:.0%} held out for test)"
+        return text
+
     def aggregate(self):
         """``stats`` when the folder has it, else the same table computed from ``summary``."""
-        return self.stats if self.stats is not None else compute_stats(self.summary)
+        if self.stats is not None:
+            return self.stats
+        if self._computed_stats is None:
+            self._computed_stats = compute_stats(self.summary)
+        return self._computed_stats
 
 
 def ordered_labels(labels) -> list[str]:
@@ -190,7 +237,7 @@ def _normalise(frame, name: str, config: dict, folder: Path):
     for column in _REQUIRED[name] + _OPTIONAL.get(name, ()):
         if column in ("problem", "optimizer") or column in booleans:
             continue
-        if frame[column].dtype == object:
+        if not pd.api.types.is_numeric_dtype(frame[column]) or pd.api.types.is_bool_dtype(frame[column]):
             converted = pd.to_numeric(frame[column], errors="coerce")
             bad = converted.isna() & frame[column].notna() & (frame[column].astype(str).str.strip() != "")
             if bad.any():
@@ -225,45 +272,12 @@ def load_results(folder: str | Path) -> Results:
 
 # --- statistics over seeds (for folders without stats.csv) -------------------------------------
 
-_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
-         2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
-
-
-def _t975(df: int) -> float:
-    """Two-sided 95% Student-t quantile (table to 30 degrees of freedom, Cornish-Fisher beyond)."""
-    if df <= 30:
-        return _T975[df - 1]
-    z = 1.959964
-    return z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
-
-
 def compute_stats(summary):
-    """``stats.csv``'s table from ``summary.csv``'s: per problem and optimizer, each metric's mean,
-    standard deviation (ddof=1), 95% t confidence interval of the mean, min and max over seeds.
-    A diverged run's final loss counts as infinite."""
-    import numpy as np
-    import pandas as pd
+    """``stats.csv``'s table from ``summary.csv``'s (:func:`dlbench.stats.aggregate`: metrics over
+    the seeds that did not diverge, 95% Student-t intervals)."""
+    from .stats import aggregate
 
-    rows = []
-    for (problem, optimizer), group in summary.groupby(["problem", "optimizer"], sort=False):
-        row: dict[str, Any] = {"problem": problem, "optimizer": optimizer, "runs": len(group),
-                               "diverged": int(group["diverged"].sum())}
-        for metric in STAT_METRICS:
-            values = group[metric].to_numpy(dtype=float) if metric in group else np.full(len(group), np.nan)
-            if metric == "final_loss":
-                values = np.where(group["diverged"].to_numpy(), np.inf, values)
-            values = values[~np.isnan(values)]
-            n = values.size
-            mean = float(values.mean()) if n else math.nan
-            std = float(values.std(ddof=1)) if n > 1 and np.isfinite(values).all() else math.nan
-            half = _t975(n - 1) * std / math.sqrt(n) if n > 1 else math.nan
-            row.update({f"{metric}_mean": mean, f"{metric}_std": std, f"{metric}_ci_low": mean - half,
-                        f"{metric}_ci_high": mean + half, f"{metric}_min": float(values.min()) if n else math.nan,
-                        f"{metric}_max": float(values.max()) if n else math.nan})
-        for column in ("time_ratio", "time_ratio_std"):
-            row[column] = float(group[column].mean()) if column in group else math.nan
-        rows.append(row)
-    return pd.DataFrame(rows)
+    return aggregate(summary)
 
 
 # --- listing ------------------------------------------------------------------------------------

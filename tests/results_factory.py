@@ -17,7 +17,6 @@ import pandas as pd
 from dlbench.optimizers import OPTIMIZERS
 
 ALL = list(OPTIMIZERS)  # 18 registered optimizers
-_T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776}
 
 
 def _curve(i: int, n_opt: int, p: int, seed: int, epochs: int, diverge_at: int | None, blow_to: float):
@@ -134,28 +133,10 @@ def make_results(
 
 
 def _stats(summary: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    for (problem, opt), g in summary.groupby(["problem", "optimizer"], sort=False):
-        with np.errstate(invalid="ignore"):
-            row = _stats_row(problem, opt, g)
-        rows.append(row)
-    return pd.DataFrame(rows)
+    """stats.csv as dlbench writes it (dlbench.stats.aggregate)."""
+    from dlbench.stats import aggregate
 
-
-def _stats_row(problem, opt, g) -> dict:
-    row = {"problem": problem, "optimizer": opt, "runs": len(g), "diverged": int(g["diverged"].sum())}
-    for m in ("final_loss", "best_loss", "final_accuracy", "test_loss", "test_accuracy", "train_seconds"):
-        v = g[m].astype(float)
-        n, mean, std = v.notna().sum(), v.mean(), v.std(ddof=1)
-        half = _T975.get(n - 1, 2.0) * std / math.sqrt(n) if n > 1 else np.nan
-        row.update({f"{m}_mean": mean, f"{m}_std": std, f"{m}_ci_low": mean - half, f"{m}_ci_high": mean + half,
-                    f"{m}_min": v.min(), f"{m}_max": v.max()})
-    row["time_ratio"], row["time_ratio_std"] = g["time_ratio"].mean(), g["time_ratio_std"].mean()
-    reached = g["epochs_to_target"].notna()
-    row["reached_target"] = reached.mean()
-    row["epochs_to_target"] = g["epochs_to_target"].median()
-    row["seconds_to_target"] = g["seconds_to_target"].median()
-    return row
+    return aggregate(summary)
 
 
 def _tuning(summary: pd.DataFrame, grid: list[float]) -> pd.DataFrame:
@@ -175,15 +156,11 @@ def _tuning(summary: pd.DataFrame, grid: list[float]) -> pd.DataFrame:
 
 
 def _profile(summary: pd.DataFrame) -> pd.DataFrame:
-    cost = summary.groupby(["problem", "optimizer"])["epochs_to_target"].median().unstack("optimizer")
-    ratio = cost.div(cost.min(axis=1), axis=0).fillna(np.inf)
-    taus = np.unique(np.concatenate([[1.0], ratio.to_numpy()[np.isfinite(ratio.to_numpy())], [ratio.replace(np.inf, np.nan).max().max() * 2]]))
-    rows = []
-    for opt in ratio.columns:
-        r = ratio[opt].to_numpy()
-        score = float(np.mean([np.mean(r <= tau) for tau in taus]))
-        rows += [{"optimizer": opt, "tau": float(tau), "rho": float(np.mean(r <= tau)), "score": score} for tau in taus]
-    return pd.DataFrame(rows)
+    """profile.csv as dlbench writes it: AlgoPerf profiles of the median seconds to target."""
+    from dlbench.stats import profile_table
+
+    times = summary.groupby(["problem", "optimizer"], sort=False)["seconds_to_target"].median().unstack("optimizer")
+    return profile_table(times)
 
 
 # --- presets ------------------------------------------------------------------------------------
@@ -234,3 +211,24 @@ def default_size(root, **kw) -> Path:
 
 PRESETS = {"single_seed": single_seed, "multi_seed": multi_seed, "tuned": tuned, "multi_problem": multi_problem,
            "with_test": with_test, "diverged": diverged}
+
+
+def build_all(root) -> dict[str, Path]:
+    """Every preset under ``root``: name to folder."""
+    return {name: make(root) for name, make in PRESETS.items()}
+
+
+def old_format(root) -> Path:
+    """A folder as dlbench wrote before format 1: no "format" key, no problem column, no stats.csv."""
+    folder = make_results(root, folder_name="20251231-100000-compare-0000", name="old", optimizers=["gd", "adam"],
+                          date="2025-12-31T10:00:00+00:00")
+    config = json.loads((folder / "config.json").read_text())
+    for key in ("format", "problems", "seeds", "tuning", "target"):
+        config.pop(key)
+    (folder / "config.json").write_text(json.dumps(config))
+    for name in ("curves.csv", "summary.csv"):
+        frame = pd.read_csv(folder / name)
+        frame.drop(columns=[c for c in ("problem", "test_loss", "test_accuracy", "repetition", "epochs_to_target",
+                                        "seconds_to_target") if c in frame]).to_csv(folder / name, index=False)
+    (folder / "stats.csv").unlink()
+    return folder
