@@ -231,7 +231,7 @@ def _run_comparison(ctx: typer.Context, exp, names, repeat, jobs: int, out: Path
 
     def on_ready():  # everything checked and loaded: now make the folder
         made["folder"] = _results_folder(out, command)
-        made["writer"] = ResultsWriter(made["folder"], {"command": _command_line(ctx)})
+        made["writer"] = ResultsWriter(made["folder"], {"command": _command_line(ctx), "kind": command})
 
     with _progress_bar(console) as bar:
         overall = bar.add_task("trainings", total=None)
@@ -254,17 +254,25 @@ def _run_comparison(ctx: typer.Context, exp, names, repeat, jobs: int, out: Path
     return comparison, folder, console
 
 
-def _print_comparison(console, comparison) -> None:
-    from .report import print_comparison
+def _finish(console, comparison, folder: Path, plots: bool) -> None:
+    """Print the tables from the saved files (exactly what ``dlbench show`` prints), draw the
+    figures, and say where everything is."""
+    from .report import print_results
+    from .results_io import load_results
 
-    exp = comparison.experiment
-    print_comparison(
-        console, exp, comparison.summary(), comparison.stats() if exp.seeds > 1 else None,
-        comparison.tuning() if comparison.trials else None, comparison.profile(),
-        {"compile_seconds": comparison.compile_seconds, "compile_source": comparison.compile_source,
-         "repeats": comparison.repeat, "jobs": comparison.jobs},
-        comparison.curves(),
-    )
+    if not comparison.finished:
+        _err(f"Interrupted before any run finished; nothing to report. Folder: {folder}")
+        raise typer.Exit(130)
+    results = load_results(folder)
+    print_results(console, results)
+    if plots:
+        from .plots import write_figures
+
+        write_figures(results)
+    console.print(f"Saved [bold]{folder}[/bold]: {_files(folder)}")
+    if comparison.interrupted:
+        _err(f"Interrupted: kept the {len(comparison.finished)} of {comparison.planned} runs that finished, in {folder}.")
+        raise typer.Exit(130)
 
 
 def _files(folder: Path) -> str:
@@ -293,6 +301,7 @@ _REACH = typer.Option(None, "--reach", help="Time-to-target goal METRIC=VALUE, e
 _JOBS = typer.Option(1, "--jobs", "-j", help="Trainings to run at once (threads).")
 _REPEAT = typer.Option(None, "--repeat", help="Timing repeats per run [default: 3 with one seed, else 1].")
 _OUT = typer.Option(Path("results"), "--out", help="Folder under which a new results folder is written.")
+_NO_PLOTS = typer.Option(False, "--no-plots", help="Do not draw loss.png/svg and the other figures.")
 
 
 @app.command()
@@ -324,6 +333,7 @@ def run(
     experiment: Optional[Path] = _EXPERIMENT,
     jobs: int = _JOBS,
     out: Path = _OUT,
+    no_plots: bool = _NO_PLOTS,
 ):
     """Train the network with one optimizer and print a summary (and statistics over --seeds).
 
@@ -332,7 +342,6 @@ def run(
     from dataclasses import replace
 
     from .experiment import Run
-    from .report import loss_every_table, run_table
 
     exp = _experiment(
         experiment, problem=problem.value if problem else None, samples=samples, features=features, noise=noise,
@@ -345,19 +354,7 @@ def run(
     )
     exp = replace(exp, runs=(the_run,), lr=exp.lr if lr is None else lr, tune=None)
     comparison, folder, console = _run_comparison(ctx, exp, None, None, jobs, out, "run")
-    if not comparison.records:
-        _err(f"Interrupted before the run finished; nothing to report. Folder: {folder}")
-        raise typer.Exit(130)
-    if exp.seeds == 1 and len(exp.resolved_problems()) == 1:
-        result = comparison.records[0].result
-        console.print(loss_every_table(result))
-        console.print(run_table(result, comparison.compile_seconds, comparison.compile_source))
-    else:
-        _print_comparison(console, comparison)
-    console.print(f"Saved [bold]{folder}[/bold]: {_files(folder)}")
-    if comparison.interrupted:
-        _err(f"Interrupted: kept the {len(comparison.records)} of {comparison.planned} runs that finished, in {folder}.")
-        raise typer.Exit(130)
+    _finish(console, comparison, folder, not no_plots)
 
 
 @app.command()
@@ -391,6 +388,7 @@ def compare(
     jobs: int = _JOBS,
     repeat: Optional[int] = _REPEAT,
     out: Path = _OUT,
+    no_plots: bool = _NO_PLOTS,
 ):
     """Train several optimizers on the same data from the same start and compare them.
 
@@ -412,11 +410,7 @@ def compare(
                                          batch_size=batch_size if batch_size is not None else r.batch_size)
                                  for r in exp.runs))
     comparison, folder, console = _run_comparison(ctx, exp, list(names or []), repeat, jobs, out, "compare")
-    _print_comparison(console, comparison)
-    console.print(f"Saved [bold]{folder}[/bold]: {_files(folder)}")
-    if comparison.interrupted:
-        _err(f"Interrupted: kept the {len(comparison.records)} of {comparison.planned} runs that finished, in {folder}.")
-        raise typer.Exit(130)
+    _finish(console, comparison, folder, not no_plots)
 
 
 class ListWhat(str, Enum):
@@ -473,6 +467,77 @@ def list_(what: ListWhat = typer.Argument(ListWhat.all, help="What to list.")):
         table.add_row("csv", "Your own data: --data FILE.csv --target COLUMN (numeric features, two label values; "
                              "features standardised with training-set statistics).")
         console.print(table)
+
+
+@app.command()
+@_edge
+def show(
+    folder: Path = typer.Argument(..., help="A results folder (e.g. results/20261127-101500-compare-1a2b)."),
+    plots: bool = typer.Option(False, "--plots", help="Also (re)draw the figures into the folder."),
+):
+    """Print the tables of a past run or comparison again, from its saved files (no training)."""
+    from .report import print_results
+    from .results_io import load_results
+
+    console = _console()
+    results = load_results(folder)
+    print_results(console, results)
+    if plots:
+        from .plots import write_figures
+
+        paths = write_figures(results)
+        console.print("Figures: " + ", ".join(str(p) for p in paths))
+
+
+@app.command()
+@_edge
+def runs(out: Path = typer.Option(Path("results"), "--out", help="The folder holding the results folders.")):
+    """List past results folders, newest first: id, date, command, problems, optimizers, best."""
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
+
+    from .results_io import list_runs
+
+    if not out.is_dir():
+        raise DlbenchError(f"No results folder at '{out}' (run 'dlbench compare' first, or give --out).")
+    frame = list_runs(out)
+    table = Table(title=f"Results in {out}", box=box.SIMPLE_HEAVY, title_justify="left")
+    for col in ("id", "date", "command", "problems", "optimizers", "best"):
+        table.add_column(col, overflow="fold")
+    for _, row in frame.iterrows():
+        best = escape(str(row["best"])) if not row.get("error") else f"[red]{escape(str(row['error']))}[/red]"
+        table.add_row(escape(str(row["id"])), str(row["date"]), escape(str(row["command"])), escape(str(row["problems"])),
+                      str(row["optimizers"]), best)
+    _console().print(table if len(frame) else f"No results folders in {out}.")
+
+
+class ExportFormat(str, Enum):
+    csv = "csv"
+    json = "json"
+    markdown = "markdown"
+    latex = "latex"
+
+
+@app.command()
+@_edge
+def export(
+    folder: Path = typer.Argument(..., help="A results folder."),
+    fmt: ExportFormat = typer.Option(ExportFormat.markdown, "--format", "-f", help="Output format."),
+    to: Optional[Path] = typer.Option(None, "--to", help="Where to write [default: inside the results folder]."),
+):
+    """Export a results folder: tidy CSV, JSON, a Markdown report (report.md with figures) or a
+    LaTeX booktabs table."""
+    from .export import EXPORTERS
+    from .results_io import load_results
+
+    results = load_results(folder)
+    if fmt == ExportFormat.markdown and not (results.folder / "loss.png").exists():
+        from .plots import write_figures
+
+        write_figures(results)
+    paths = EXPORTERS[fmt.value](results, to)
+    _console().print("Wrote " + ", ".join(str(p) for p in paths))
 
 
 @app.command()

@@ -11,7 +11,7 @@ import math
 from rich import box
 from rich.table import Table
 
-__all__ = ["print_comparison", "comparison_table", "stats_table", "tuning_table", "profile_table", "run_table", "loss_every_table",
+__all__ = ["print_results", "print_comparison", "sparklines", "comparison_table", "stats_table", "tuning_table", "profile_table", "run_table", "loss_every_table",
            "fmt_seconds", "fmt_loss"]
 
 
@@ -56,12 +56,12 @@ def _jobs_note(jobs: int) -> str:
 
 
 def comparison_table(summary, title: str, compile_seconds: float, compile_source: str, repeat: int,
-                     target: str | None = None, jobs: int = 1) -> Table:
+                     target: str | None = None, jobs: int = 1, sparks: dict | None = None) -> Table:
     """One seed: the runs sorted by final loss, with time relative to the fastest run."""
     table = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left", caption_justify="left")
     has_test = summary["test_loss"].notna().any() if "test_loss" in summary else False
-    columns = [("#", "right"), ("optimizer", "left"), ("lr", "right"), ("final loss", "right"), ("best loss", "right"),
-               ("accuracy", "right")]
+    columns = [("#", "right"), ("optimizer", "left")] + ([("loss curve", "left")] if sparks else []) + [
+        ("lr", "right"), ("final loss", "right"), ("best loss", "right"), ("accuracy", "right")]
     if has_test:
         columns += [("test loss", "right"), ("test acc.", "right")]
     columns += [("epochs", "left")]
@@ -71,8 +71,8 @@ def comparison_table(summary, title: str, compile_seconds: float, compile_source
     for name, justify in columns:
         table.add_column(name, justify=justify, no_wrap=True)
     for rank, (_, row) in enumerate(summary.iterrows(), start=1):
-        cells = [str(rank), str(row["optimizer"]), f"{row['lr']:.4g}", fmt_loss(row["final_loss"]),
-                 fmt_loss(row["best_loss"]), f"{row['final_accuracy']:.3f}"]
+        cells = [str(rank), str(row["optimizer"])] + ([sparks.get((row["problem"], row["optimizer"]), "")] if sparks else []) + [
+            f"{row['lr']:.4g}", fmt_loss(row["final_loss"]), fmt_loss(row["best_loss"]), f"{row['final_accuracy']:.3f}"]
         if has_test:
             cells += [fmt_loss(row["test_loss"]), f"{row['test_accuracy']:.3f}"]
         cells += [_status(row)]
@@ -101,12 +101,12 @@ def _pm(mean: float, std: float, fmt) -> str:
 
 
 def stats_table(stats, title: str, seeds: int, compile_seconds: float, compile_source: str,
-                target: str | None = None, jobs: int = 1, sparklines: dict | None = None) -> Table:
+                target: str | None = None, jobs: int = 1, sparks: dict | None = None) -> Table:
     """Several seeds: mean ± standard deviation, 95% confidence interval and range per optimizer."""
     table = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left", caption_justify="left")
     has_test = stats["test_loss_mean"].notna().any()
-    columns = [("#", "right"), ("optimizer", "left"), ("final loss (mean ± sd)", "right"), ("95% CI", "right"),
-               ("min … max", "right"), ("accuracy", "right")]
+    columns = [("#", "right"), ("optimizer", "left")] + ([("loss curve", "left")] if sparks else []) + [
+        ("final loss (mean ± sd)", "right"), ("95% CI", "right"), ("min … max", "right"), ("accuracy", "right")]
     if has_test:
         columns += [("test loss", "right"), ("test acc.", "right")]
     columns += [("diverged", "right")]
@@ -117,8 +117,8 @@ def stats_table(stats, title: str, seeds: int, compile_seconds: float, compile_s
         table.add_column(name, justify=justify, no_wrap=True)
     f6 = fmt_loss
     for rank, (_, row) in enumerate(stats.iterrows(), start=1):
-        cells = [
-            str(rank), str(row["optimizer"]), _pm(row["final_loss_mean"], row["final_loss_std"], f6),
+        cells = [str(rank), str(row["optimizer"])] + ([sparks.get((row["problem"], row["optimizer"]), "")] if sparks else []) + [
+            _pm(row["final_loss_mean"], row["final_loss_std"], f6),
             "—" if not math.isfinite(row["final_loss_ci_low"]) else f"[{f6(row['final_loss_ci_low'])}, {f6(row['final_loss_ci_high'])}]",
             "—" if not math.isfinite(row["final_loss_min"]) else f"{f6(row['final_loss_min'])} … {f6(row['final_loss_max'])}",
             _pm(row["final_accuracy_mean"], row["final_accuracy_std"], lambda v: f"{v:.3f}"),
@@ -188,21 +188,28 @@ def profile_table(profile, taus=(1.0, 1.25, 1.5, 2.0, 3.0, 4.0)) -> Table:
     return table
 
 
-def run_table(result, compile_seconds: float, compile_source: str = "") -> Table:
-    """Key facts of one run."""
-    table = Table(box=box.SIMPLE, show_header=False, title=f"{result.optimizer}: summary", title_justify="left")
+def run_table(row, compile_seconds: float, compile_source: str = "") -> Table:
+    """Key facts of one run, from its row of ``summary.csv``."""
+    table = Table(box=box.SIMPLE, show_header=False, title=f"{row['optimizer']}: summary", title_justify="left")
     table.add_column("what", style="bold")
     table.add_column("value")
-    status = "diverged" if result.diverged else "converged (early stop)" if result.converged else "ran all epochs"
+    status = "diverged" if row["diverged"] else "converged (early stop)" if row["converged"] else "ran all epochs"
+    epochs = int(row["epochs_run"])
     rows = [
-        ("final loss", fmt_loss(result.final_loss)),
-        ("best loss", fmt_loss(result.best_loss)),
-        ("final accuracy", f"{result.final_accuracy:.3f}"),
-        ("epochs run", str(result.epochs_run)),
+        ("final loss", fmt_loss(row["final_loss"])),
+        ("best loss", fmt_loss(row["best_loss"])),
+        ("final accuracy", f"{row['final_accuracy']:.3f}"),
+    ]
+    if math.isfinite(row["test_loss"]):
+        rows += [("test loss", fmt_loss(row["test_loss"])), ("test accuracy", f"{row['test_accuracy']:.3f}")]
+    if math.isfinite(row["epochs_to_target"]):
+        rows += [("target reached", f"epoch {int(row['epochs_to_target'])}, {fmt_seconds(row['seconds_to_target'])}")]
+    rows += [
+        ("epochs run", str(epochs)),
         ("status", status),
-        ("learning rate", f"{result.lr:g}" + (f" ({result.schedule})" if result.schedule != "constant" else "")),
-        ("batch size", str(result.batch_size)),
-        ("training time", f"{fmt_seconds(result.train_seconds)} ({fmt_seconds(result.train_seconds / max(result.epochs_run, 1))}/epoch)"),
+        ("learning rate", f"{row['lr']:g}" + (f" ({row['schedule']})" if row["schedule"] != "constant" else "")),
+        ("batch size", str(int(row["batch_size"]))),
+        ("training time", f"{fmt_seconds(row['train_seconds'])} ({fmt_seconds(row['seconds_per_epoch'])}/epoch)"),
         ("compile time", f"{fmt_seconds(compile_seconds)}" + (f" ({compile_source}, not in training time)" if compile_source else "")),
     ]
     for what, value in rows:
@@ -210,19 +217,54 @@ def run_table(result, compile_seconds: float, compile_source: str = "") -> Table
     return table
 
 
-def loss_every_table(result, every: int = 100) -> Table:
-    """The loss every ``every`` epochs, as the article prints it."""
+def loss_every_table(curve, every: int = 100) -> Table:
+    """The loss every ``every`` epochs of one run (its rows of ``curves.csv``), as the article prints it."""
     table = Table(box=box.SIMPLE, title=f"Loss every {every} epochs", title_justify="left")
-    for name in ("epoch", "loss", "accuracy", "lr"):
+    has_test = curve["test_loss"].notna().any()
+    names = ["epoch", "loss", "accuracy"] + (["test loss", "test acc."] if has_test else []) + ["lr"]
+    for name in names:
         table.add_column(name, justify="right")
-    n = result.epochs_run
+    curve = curve.set_index("epoch")
+    n = int(curve.index.max())
     epochs = list(range(0, n + 1, every))
     if epochs[-1] != n:
         epochs.append(n)
     for k in epochs:
-        lr = result.learning_rates[k] if k < len(result.learning_rates) else float("nan")
-        table.add_row(str(k), fmt_loss(result.losses[k]), f"{result.accuracies[k]:.3f}", "—" if math.isnan(lr) else f"{lr:.4g}")
+        row = curve.loc[k]
+        cells = [str(k), fmt_loss(row["loss"]), f"{row['accuracy']:.3f}"]
+        if has_test:
+            cells += [fmt_loss(row["test_loss"]), f"{row['test_accuracy']:.3f}"]
+        cells.append("—" if not math.isfinite(row["lr"]) else f"{row['lr']:.4g}")
+        table.add_row(*cells)
     return table
+
+
+def sparklines(curves, width: int = 12) -> dict:
+    """``{(problem, optimizer): sparkline}`` of the mean training loss over seeds, per epoch."""
+    from .sparkline import sparkline
+
+    if curves is None or curves.empty:
+        return {}
+    mean = curves.groupby(["problem", "optimizer", "epoch"], sort=False)["loss"].mean()
+    return {key: sparkline(group.to_numpy(), width) for key, group in mean.groupby(level=[0, 1], sort=False)}
+
+
+def print_results(console, results) -> None:
+    """Every table of a saved results folder (:func:`dlbench.results_io.load_results`): what
+    ``dlbench run``/``compare`` print when they finish, and what ``dlbench show`` prints again."""
+    from .experiment import Experiment
+
+    config = results.config
+    exp = Experiment.from_dict(config["experiment"])
+    timing = config["timing"]
+    summary = results.summary
+    if config.get("kind") == "run" and exp.seeds == 1 and len(exp.resolved_problems()) == 1 and len(summary) == 1:
+        row = summary.iloc[0]
+        console.print(loss_every_table(results.curves))
+        console.print(run_table(row, timing["compile_seconds"], timing["compile_source"]))
+        return
+    stats = results.aggregate() if exp.seeds > 1 else None
+    print_comparison(console, exp, summary, stats, results.tuning, results.profile, timing, results.curves)
 
 
 def _title(exp, problem) -> str:
@@ -238,6 +280,7 @@ def print_comparison(console, exp, summary, stats, tuning, profile, timing: dict
     """Every table of a comparison: tuning, one per problem, and the profile across problems.
     Used both right after a comparison and by ``dlbench show`` on its saved files."""
     compile_seconds, compile_source = timing["compile_seconds"], timing["compile_source"]
+    sparks = sparklines(curves)
     if tuning is not None and len(tuning):
         console.print(tuning_table(tuning, exp.n_trials, (exp.lr_min, exp.lr_max), exp.val_fraction))
     for problem in exp.resolved_problems():
@@ -245,10 +288,10 @@ def print_comparison(console, exp, summary, stats, tuning, profile, timing: dict
         title = _title(exp, problem)
         if stats is None or exp.seeds == 1:
             table = comparison_table(summary[summary["problem"] == problem.name], title, compile_seconds,
-                                     compile_source, timing["repeats"], target, timing["jobs"])
+                                     compile_source, timing["repeats"], target, timing["jobs"], sparks)
         else:
             table = stats_table(stats[stats["problem"] == problem.name], title, exp.seeds, compile_seconds,
-                                compile_source, target, timing["jobs"])
+                                compile_source, target, timing["jobs"], sparks)
         console.print(table)
     if profile is not None and len(profile):
         console.print(profile_table(profile))

@@ -300,3 +300,87 @@ def test_bad_issue4_input_exit_2(tmp_path, args, needle):
     assert result.exit_code == 2, result.output
     assert needle in result.stderr and "Traceback" not in result.output
     assert not any(tmp_path.iterdir())
+
+
+# --- issue 5: figures, show, runs, export ---------------------------------------------------------
+
+
+def _tables(output: str) -> str:
+    """The printed tables: everything before the closing 'Saved ...' message."""
+    return "\n".join(line.rstrip() for line in output.split("\nSaved ")[0].splitlines())
+
+
+@pytest.mark.parametrize("args", [
+    ["compare", "gd", "adam", "--epochs", "30", "--seeds", "3"],
+    ["compare", "gd", "sgd", "--epochs", "30", "--repeat", "1", "--reach", "loss=0.65"],
+    ["compare", "gd", "sgd", "--epochs", "20", "--tune", "lr", "--budget", "3", "--test-fraction", "0.2"],
+    ["run", "-o", "sgd", "--epochs", "50"],
+])
+def test_show_prints_the_same_tables_as_the_original_run(tmp_path, args):
+    first = runner.invoke(app, [*args, "--out", str(tmp_path)])
+    assert first.exit_code == 0, first.output
+    folder = only_folder(tmp_path)
+    assert (folder / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and (folder / "loss.svg").exists()
+    again = invoke("show", folder)
+    assert again.exit_code == 0, again.output
+    assert _tables(again.stdout) == _tables(first.stdout)
+    assert "▁" in again.stdout or args[0] == "run"  # sparklines in comparison tables
+
+
+def test_no_plots_and_plot_files_for_tuned_and_multi_problem(tmp_path):
+    assert invoke("compare", "gd", "--epochs", 10, "--repeat", 1, "--no-plots", "--out", tmp_path / "a").exit_code == 0
+    assert not list(only_folder(tmp_path / "a").glob("*.png"))
+    result = invoke("compare", "gd", "sgd", "--epochs", 20, "--tune", "lr", "--budget", 3, "--out", tmp_path / "b")
+    assert result.exit_code == 0 and (only_folder(tmp_path / "b") / "lr_sensitivity.png").exists()
+    suite = tmp_path / "suite.toml"
+    suite.write_text(
+        '[training]\nepochs = 30\n\n[[runs]]\noptimizer = "gd"\n\n[[runs]]\noptimizer = "adam"\n\n'
+        '[[problems]]\nname = "p"\nproblem = "linear"\nn_samples = 40\ntarget = { metric = "loss", value = 0.65 }\n\n'
+        '[[problems]]\nname = "q"\nproblem = "xor"\nn_samples = 40\nn_features = 3\ntarget = { metric = "loss", value = 0.68 }\n'
+    )
+    result = invoke("compare", "--experiment", suite, "--repeat", 1, "--out", tmp_path / "c")
+    assert result.exit_code == 0, result.output
+    folder = only_folder(tmp_path / "c")
+    assert (folder / "profile.csv").exists() and (folder / "profile.png").exists()
+    assert "performance profile" in result.stdout
+
+
+def test_diverged_run_still_gets_figures(tmp_path):
+    result = invoke("compare", "gd", "sgd", "--lr", "1e6", "--epochs", 30, "--repeat", 1, "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert (only_folder(tmp_path) / "loss.png").exists()
+
+
+def test_runs_lists_folders_newest_first(tmp_path):
+    for opt in ("gd", "adam"):
+        assert invoke("run", "-o", opt, "--epochs", 5, "--no-plots", "--out", tmp_path).exit_code == 0
+    (tmp_path / "junk").mkdir()
+    result = invoke("runs", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout
+    assert lines.index("dlbench run --optimizer adam") < lines.index("dlbench run --optimizer gd")
+    assert "junk" in lines
+
+
+@pytest.mark.parametrize("fmt,name", [("csv", "curves.csv"), ("json", "results.json"), ("markdown", "report.md"),
+                                      ("latex", "table.tex")])
+def test_export_formats(tmp_path, fmt, name):
+    assert invoke("compare", "gd", "adam", "--epochs", 20, "--seeds", 2, "--no-plots", "--out", tmp_path / "r").exit_code == 0
+    folder = only_folder(tmp_path / "r")
+    result = invoke("export", folder, "--format", fmt, "--to", tmp_path / "x")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "x" / name).is_file() and str(tmp_path / "x" / name) in result.stdout
+
+
+def test_show_and_export_errors_are_clear(tmp_path):
+    result = invoke("show", tmp_path / "nope")
+    assert result.exit_code == 1 and "nope" in result.stderr and "Traceback" not in result.output
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "config.json").write_text("{not json")
+    result = invoke("show", bad)
+    assert result.exit_code == 1 and "config.json" in result.stderr
+    result = invoke("export", bad, "--format", "json")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    result = invoke("export", bad, "--format", "pdf")
+    assert result.exit_code == 2
