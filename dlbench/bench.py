@@ -80,8 +80,9 @@ def _wall(cmd: list[str], env: dict) -> float:
     return time.perf_counter() - t0
 
 
-def startup(warm_repeats: int = 3, help_repeats: int = 5) -> dict:
-    """Wall times of ``dlbench --help`` and of a cold and a warm ``dlbench compare all``.
+def startup(warm_repeats: int = 5, help_repeats: int = 5) -> dict:
+    """Wall times of ``dlbench --help`` and of a cold and a warm ``dlbench compare all``
+    (``--no-plots``), and of a warm one that also draws its figures.
 
     Cold: a new, empty kernel cache (``NUMBA_CACHE_DIR`` set to a temporary folder), so the first
     run compiles. Warm: the same cache, now filled, in new processes. Results are written to a
@@ -98,8 +99,11 @@ def startup(warm_repeats: int = 3, help_repeats: int = 5) -> dict:
              "print('numba' in sys.modules, 'pandas' in sys.modules, file=sys.stderr)"],
             env=env, capture_output=True, text=True, check=True,
         )
-        cold = _wall([*exe, "compare", "all", "--out", out], env)
-        warm = [_wall([*exe, "compare", "all", "--out", out], env) for _ in range(warm_repeats)]
+        cold = _wall([*exe, "compare", "all", "--no-plots", "--out", out], env)
+        warm, plots = [], []
+        for _ in range(warm_repeats):  # alternated, so that machine noise hits both alike
+            warm.append(_wall([*exe, "compare", "all", "--no-plots", "--out", out], env))
+            plots.append(_wall([*exe, "compare", "all", "--out", out], env))
     numba_loaded, pandas_loaded = probe.stderr.split()[-2:]
     return {
         "help": _stats(helps),
@@ -107,6 +111,8 @@ def startup(warm_repeats: int = 3, help_repeats: int = 5) -> dict:
         "help_imports_pandas": pandas_loaded == "True",
         "compare_all_cold_s": cold,
         "compare_all_warm": _stats(warm),
+        "compare_all_warm_plots": _stats(plots),
+        "plots_add_s": statistics.median(plots) - statistics.median(warm),
     }
 
 

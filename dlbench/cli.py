@@ -172,7 +172,7 @@ def _console():
 
     console = Console()
     if not console.is_terminal:
-        console = Console(width=max(console.width, 200))
+        console = Console(width=max(console.width, 240))
     return console
 
 
@@ -582,11 +582,15 @@ def bench(
         for col in ("command", "wall time", "runs"):
             table.add_column(col)
         table.add_row("dlbench --help", f"{fmt_seconds(st['help']['median_s'])} (median)", str(st["help"]["runs"]))
-        table.add_row("dlbench compare all, cold (empty kernel cache)", fmt_seconds(st["compare_all_cold_s"]), "1")
-        table.add_row("dlbench compare all, warm (cache filled)", f"{fmt_seconds(st['compare_all_warm']['median_s'])} (median)",
-                      str(st["compare_all_warm"]["runs"]))
+        table.add_row("dlbench compare all --no-plots, cold (empty kernel cache)", fmt_seconds(st["compare_all_cold_s"]), "1")
+        table.add_row("dlbench compare all --no-plots, warm (cache filled)",
+                      f"{fmt_seconds(st['compare_all_warm']['median_s'])} (median)", str(st["compare_all_warm"]["runs"]))
+        table.add_row("dlbench compare all, warm, with figures",
+                      f"{fmt_seconds(st['compare_all_warm_plots']['median_s'])} (median)",
+                      str(st["compare_all_warm_plots"]["runs"]))
         table.caption = (f"--help imports Numba: {st['help_imports_numba']}; pandas: {st['help_imports_pandas']}. "
-                         "Includes Python start-up, imports, kernel compile or cache load, training and writing results.")
+                         "Includes Python start-up, imports, kernel compile or cache load, training and writing results. "
+                         f"Figures add {fmt_seconds(st['plots_add_s'])} (difference of the medians).")
         console.print(table)
     if jobs:
         if jobs < 2:

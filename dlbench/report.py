@@ -107,6 +107,7 @@ def stats_table(stats, title: str, seeds: int, compile_seconds: float, compile_s
     has_test = stats["test_loss_mean"].notna().any()
     columns = [("#", "right"), ("optimizer", "left")] + ([("loss curve", "left")] if sparks else []) + [
         ("final loss (mean ± sd)", "right"), ("95% CI", "right"), ("min … max", "right"), ("accuracy", "right")]
+    # headers never shrink below their own width
     if has_test:
         columns += [("test loss", "right"), ("test acc.", "right")]
     columns += [("diverged", "right")]
@@ -114,7 +115,7 @@ def stats_table(stats, title: str, seeds: int, compile_seconds: float, compile_s
         columns += [("reached", "right"), ("epochs to target", "right"), ("time to target", "right")]
     columns += [("train time", "right"), ("vs fastest", "right")]
     for name, justify in columns:
-        table.add_column(name, justify=justify, no_wrap=True)
+        table.add_column(name, justify=justify, no_wrap=True, min_width=len(name))
     f6 = fmt_loss
     for rank, (_, row) in enumerate(stats.iterrows(), start=1):
         cells = [str(rank), str(row["optimizer"])] + ([sparks.get((row["problem"], row["optimizer"]), "")] if sparks else []) + [

@@ -40,6 +40,16 @@ def new_results_dir(root: str | Path, command: str) -> Path:
     raise DlbenchError(f"Cannot find a new folder name under '{root}'.")  # pragma: no cover
 
 
+def _file_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_MODE = _file_mode()
+"""Permissions of a new file under the process umask (``mkstemp`` would make it private)."""
+
+
 def write_text_atomic(path: Path, text: str) -> None:
     """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``."""
     path = Path(path)
@@ -50,6 +60,7 @@ def write_text_atomic(path: Path, text: str) -> None:
                 handle.write(text)
                 handle.flush()
                 os.fsync(handle.fileno())
+            os.chmod(tmp, _MODE)
             os.replace(tmp, path)
         except BaseException:
             if os.path.exists(tmp):
