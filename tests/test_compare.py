@@ -170,3 +170,26 @@ def test_bad_experiment_files(tmp_path, text, needle):
     with pytest.raises(ConfigError) as info:
         load_experiment(path)
     assert needle in str(info.value) and "bad.toml" in str(info.value)
+
+
+def test_every_optimizer_runs_under_compare_all():
+    c = compare(replace(default_experiment(), epochs=30), repeat=1)
+    summary = c.summary()
+    assert sorted(summary["optimizer"]) == sorted(dlbench.OPTIMIZERS)
+    assert np.isfinite(summary["final_loss"]).all()
+
+
+@pytest.mark.parametrize("schedule", sorted(dlbench.SCHEDULES))
+def test_every_schedule_trains_in_minibatch_mode(schedule):
+    data = dlbench.make_dataset("teacher", 64, 5, seed=1)
+    params = dlbench.init_params(5, 4, "glorot", seed=1)
+    result = dlbench.train(data.X, data.y, params, optimizer="minibatch", batch_size=16, epochs=30, schedule=schedule)
+    assert result.epochs_run >= 1 and np.all(np.isfinite(result.losses)) and np.all(result.learning_rates > 0)
+
+
+@pytest.mark.parametrize("optimizer", sorted(set(dlbench.OPTIMIZERS) - {"lbfgs"}))
+def test_every_optimizer_trains_in_minibatch_mode(optimizer):
+    data = dlbench.make_dataset("teacher", 64, 5, seed=1)
+    params = dlbench.init_params(5, 4, "glorot", seed=1)
+    result = dlbench.train(data.X, data.y, params, optimizer=optimizer, batch_size=16, epochs=20)
+    assert np.all(np.isfinite(result.losses))
