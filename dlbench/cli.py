@@ -83,10 +83,10 @@ def _edge(func):
                 owner = "" if exc.owner in (None, "train", "the experiment", "make_dataset", "init_params") else f" ({exc.owner})"
                 message = f"Invalid value for '{option}'{owner}: must be {exc.expected}. Got {exc.got!r} instead."
             _err(_escape(message))
-            raise typer.Exit(2) from None
+            raise typer.Exit(exc.exit_code) from None
         except DlbenchError as exc:
             _err(_escape(str(exc)))
-            raise typer.Exit(1) from None
+            raise typer.Exit(exc.exit_code) from None
 
     return wrapper
 

@@ -98,27 +98,6 @@ def loss_grad(theta, X, y, idx, start, stop, loss_code, grad, z1, want_grad):
 
 
 @njit(**JIT)
-def logits(theta, X, n_hidden):
-    """Logits of every sample (for prediction)."""
-    N, D = X.shape
-    out = np.empty(N)
-    z1 = np.empty(n_hidden)
-    H = n_hidden
-    for i in range(N):
-        for h in range(H):
-            z1[h] = theta[D * H + h]
-        for d in range(D):
-            for h in range(H):
-                z1[h] += X[i, d] * theta[d * H + h]
-        z = theta[D * H + 2 * H]
-        for h in range(H):
-            if z1[h] > 0.0:
-                z += z1[h] * theta[D * H + H + h]
-        out[i] = z
-    return out
-
-
-@njit(**JIT)
 def _dot(a, b, n):
     s = 0.0
     for i in range(n):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model import Params
 
 
 def unpack(theta: np.ndarray, n_features: int, n_hidden: int):
@@ -47,8 +46,3 @@ def loss_grad(theta, X, y, n_hidden, loss="bce"):
     grad = np.concatenate([gW1.ravel(), gb1, gW2, [gb2]])
     acc = np.mean((z > 0) == (y > 0.5))
     return losses.mean(), acc, grad
-
-
-def loss_of(params: Params, X, y, loss="bce") -> float:
-    """Mean loss of :class:`~dlbench.model.Params` on ``(X, y)``."""
-    return loss_grad(params.to_vector(), X, y, params.n_hidden, loss)[0]
