@@ -28,6 +28,7 @@ from typing import Callable
 
 import numpy as np
 
+from ._interrupt import interruptible, requested
 from .data import Dataset
 from .experiment import Experiment, Problem, Run, default_experiment
 from .model import init_params
@@ -329,6 +330,8 @@ def _run_all(tasks, work, jobs: int, on_done, cost=None) -> None:
     cancels what has not started."""
     if jobs == 1 or len(tasks) <= 1:
         for task in tasks:
+            if requested():
+                raise KeyboardInterrupt
             on_done(task, work(task))
         return
     if cost is not None:
@@ -338,6 +341,8 @@ def _run_all(tasks, work, jobs: int, on_done, cost=None) -> None:
     try:
         for future in as_completed(futures):
             on_done(futures[future], future.result())
+            if requested():
+                raise KeyboardInterrupt
     except KeyboardInterrupt:
         for future in futures:
             future.cancel()
@@ -434,22 +439,28 @@ def compare(
         return _cost(task, exp, data[task.problem.name, task.repetition].train.n_samples)
 
     try:
-        _run_all(trial_tasks, worker, jobs, finished("tuning", comparison.trials), cost)
-        for problem in problems:
-            for run in runs:
-                scores = [
-                    (np.inf if rec.result.diverged or rec.result.test_losses is None else float(rec.result.test_losses[-1]), rec.result.lr)
-                    for rec in comparison.trials.values()
-                    if rec.task.problem.name == problem.name and rec.run.name == run.name
-                ]
-                scores = [(s if np.isfinite(s) else np.inf, lr) for s, lr in scores]
-                if scores:
-                    comparison.selected_lr[problem.name, run.name] = min(scores, key=lambda x: (x[0], x[1]))[1]
-        final_tasks = [
-            Task(next(index), problem, run, repetition, comparison.selected_lr.get((problem.name, run.name), run.lr))
-            for problem in problems for run in runs for repetition in range(exp.seeds)
-        ]
-        _run_all(final_tasks, worker, jobs, finished("final", comparison.finished, on_record), cost)
+        with interruptible():
+            _run_all(trial_tasks, worker, jobs, finished("tuning", comparison.trials), cost)
+            comparison.selected_lr.update(_select(comparison.trials.values()))
+            final_tasks = [
+                Task(next(index), problem, run, repetition, comparison.selected_lr.get((problem.name, run.name), run.lr))
+                for problem in problems for run in runs for repetition in range(exp.seeds)
+            ]
+            _run_all(final_tasks, worker, jobs, finished("final", comparison.finished, on_record), cost)
     except KeyboardInterrupt:
         comparison.interrupted = True
     return comparison
+
+
+def _select(trials) -> dict:
+    """For each (problem, run): the learning rate with the lowest final validation loss (a
+    diverged or non-finite trial scores +inf; ties go to the smaller rate)."""
+    best: dict = {}
+    for rec in trials:
+        r = rec.result
+        score = np.inf if r.diverged or r.test_losses is None else float(r.test_losses[-1])
+        score = score if np.isfinite(score) else np.inf
+        key = (rec.task.problem.name, rec.run.name)
+        if key not in best or (score, r.lr) < best[key]:
+            best[key] = (score, r.lr)
+    return {key: lr for key, (_, lr) in best.items()}

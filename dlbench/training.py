@@ -10,6 +10,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from ._interrupt import STOP, interruptible
 from .data import as_arrays
 from .errors import ConfigError, invalid
 from .model import Params, n_params
@@ -212,7 +213,8 @@ def _call_with_progress(fn, args, times, progress):
         while worker.is_alive():
             worker.join(0.05)
             progress(int(np.count_nonzero(~np.isnan(times))) - 1, total)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # a second Ctrl-C: ask the kernel to stop, wait for it
+        STOP[0] = 1
         worker.join()
         raise
     if "error" in out:
@@ -221,7 +223,7 @@ def _call_with_progress(fn, args, times, progress):
 
 
 def _run_kernel(X, y, theta, n_hidden, plan: _Plan, seed: int, progress=None, test=None):
-    from .kernels.loop import STATUS_CONVERGED, STATUS_DIVERGED, train_loop
+    from .kernels.loop import STATUS_CONVERGED, STATUS_DIVERGED, STATUS_INTERRUPTED, train_loop
 
     E = plan.epochs
     losses = np.full(E + 1, np.nan)
@@ -240,11 +242,15 @@ def _run_kernel(X, y, theta, n_hidden, plan: _Plan, seed: int, progress=None, te
         plan.batch_size, seed, plan.epochs, plan.tol, plan.patience, DIVERGENCE_FACTOR,
         losses, accs, lrs, times,
         X_test, y_test, test_losses, test_accs,
+        STOP,
     )
-    if progress is None:
-        epochs_run, status, seconds = train_loop(*args)
-    else:
-        epochs_run, status, seconds = _call_with_progress(train_loop, args, times, progress)
+    with interruptible():
+        if progress is None:
+            epochs_run, status, seconds = train_loop(*args)
+        else:
+            epochs_run, status, seconds = _call_with_progress(train_loop, args, times, progress)
+    if status == STATUS_INTERRUPTED:
+        raise KeyboardInterrupt
     n = epochs_run + 1
     tests = (test_losses[:n], test_accs[:n]) if test is not None else (None, None)
     return (losses[:n], accs[:n], lrs[:epochs_run], times[:n], int(epochs_run),

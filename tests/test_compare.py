@@ -193,3 +193,25 @@ def test_every_optimizer_trains_in_minibatch_mode(optimizer):
     params = dlbench.init_params(5, 4, "glorot", seed=1)
     result = dlbench.train(data.X, data.y, params, optimizer=optimizer, batch_size=16, epochs=20)
     assert np.all(np.isfinite(result.losses))
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_ctrl_c_stops_the_kernels_and_keeps_finished_runs(jobs):
+    import os
+    import signal
+    import threading
+
+    exp = small(epochs=200_000, runs=(Run("gd"), Run("momentum"), Run("adam"), Run("nesterov")))
+    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    c = compare(exp, repeat=1, jobs=jobs)
+    timer.join()
+    assert c.interrupted and len(c.finished) < 4
+    assert all(rec.result.epochs_run == 200_000 for rec in c.finished.values())  # only whole runs are kept
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+    assert dlbench.train(*_tiny(), optimizer="gd", epochs=3).epochs_run == 3  # nothing left set
+
+
+def _tiny():
+    data = dlbench.make_dataset("random", 10, 2, seed=0)
+    return data.X, data.y, dlbench.init_params(2, 2, seed=0)

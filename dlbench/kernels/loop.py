@@ -18,6 +18,7 @@ from .rng import shuffle
 STATUS_RAN = 0
 STATUS_CONVERGED = 1
 STATUS_DIVERGED = 2
+STATUS_INTERRUPTED = 3
 
 @njit(**JIT)
 def _all_finite(a):
@@ -63,6 +64,7 @@ def train_loop(
     batch_size, seed, epochs, tol, patience, div_factor,
     losses, accs, lrs, times,
     X_test, y_test, test_losses, test_accs,
+    stop,
 ):
     """Train in place from ``theta``; fill ``losses``/``accs``/``times`` (epochs + 1) and ``lrs``.
 
@@ -72,7 +74,8 @@ def train_loop(
     the wall time of the whole run; time spent evaluating the held-out set is left out). Full-batch epochs (``batch_size >= N``) take one gradient step;
     otherwise each epoch draws a fresh order and steps once per batch (the last batch may be
     smaller). ``test_losses``/``test_accs`` get the same measures on ``(X_test, y_test)`` when that
-    set is not empty (a held-out split; it never influences training). Returns
+    set is not empty (a held-out split; it never influences training). ``stop[0]`` is read before
+    every epoch: non-zero stops the run (status interrupted; see :mod:`dlbench._interrupt`). Returns
     ``(epochs_run, status, seconds)``, ``seconds`` being the training time of the loop.
 
     Early stopping (``patience > 0``): stop once the loss has not fallen below the best loss so far
@@ -118,6 +121,9 @@ def train_loop(
     t0 = now()
     k0 = ticks()
     for epoch in range(epochs):
+        if stop[0] != 0:
+            epochs_run, status = epoch, STATUS_INTERRUPTED
+            break
         if controller == 0:
             lr = rates[epoch]
         lrs[epoch] = lr
