@@ -59,7 +59,8 @@ class InitName(str, Enum):
 _OPTION_OF = {
     "n_samples": "--samples", "n_features": "--features", "n_hidden": "--hidden", "batch_size": "--batch-size",
     "epochs": "--epochs", "lr": "--lr", "tol": "--tol", "patience": "--patience", "seed": "--seed",
-    "repeat": "--repeat",
+    "repeat": "--repeat", "jobs": "--jobs", "seeds": "--seeds", "test_fraction": "--test-fraction",
+    "budget": "--budget", "noise": "--noise",
 }
 
 
@@ -219,17 +220,9 @@ def _run_comparison(ctx: typer.Context, exp, names, repeat, jobs: int, out: Path
     console = _console()
     if names:
         exp = exp.with_runs(names)
-    from .training import check_experiment_run
-
-    for run in exp.resolved_runs():  # everything is checked before the folder is made
-        check_experiment_run(exp, run)
-    if jobs < 1:
-        raise ConfigError(f"Invalid value for '--jobs': must be an integer >= 1. Got {jobs!r} instead.")
-    if repeat is not None and repeat < 1:
-        raise ConfigError(f"Invalid value for '--repeat': must be an integer >= 1. Got {repeat!r} instead.")
     made: dict = {}
 
-    def on_ready():  # everything checked and loaded: now make the folder
+    def on_ready():  # compare() has checked everything and loaded the data: now make the folder
         made["folder"] = _results_folder(out, command)
         made["writer"] = ResultsWriter(made["folder"], {"command": _command_line(ctx), "kind": command})
 

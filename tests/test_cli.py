@@ -279,7 +279,7 @@ def test_bad_csv_is_a_clear_usage_error(tmp_path, text, target, needle):
 
 BAD4 = [
     (["compare", "--seeds", "0"], "seeds"),
-    (["compare", "--test-fraction", "1.5"], "test_fraction"),
+    (["compare", "--test-fraction", "1.5"], "--test-fraction"),
     (["compare", "--budget", "huge"], "budget"),
     (["compare", "--tune", "momentum"], "momentum"),
     (["compare", "--reach", "speed=3"], "--reach"),
