@@ -11,18 +11,17 @@ rounding of each other for 30 epochs, chosen to exercise the history ring buffer
 and the line search's bracketing and zoom branches.
 """
 
-import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
+from reference_fixtures import load, replay
 
 from dlbench.data import make_dataset
 from dlbench.errors import ConfigError
 from dlbench.kernels.lbfgs import lbfgs_epoch
 from dlbench.kernels.network import full_loss_grad, workspace
-from dlbench.model import Params, init_params
+from dlbench.model import init_params
 from dlbench.optimizers import get_optimizer
 from dlbench.optimizers import lbfgs as L
 from dlbench.reference.lbfgs import lbfgs_step
@@ -30,7 +29,6 @@ from dlbench.reference.network import loss_grad as reference_loss_grad
 from dlbench.reference.training import reference_train
 from dlbench.training import LOSSES, train
 
-FIXTURE = Path(__file__).parent / "fixtures" / "torch_optim.json"
 RTOL = 1e-9
 
 
@@ -136,14 +134,10 @@ def test_history_ring_buffer_is_torchs_list(name):
 
 
 # -------------------------------------------------------------------- (b) torch's trajectories
-DATA = json.loads(FIXTURE.read_text()) if FIXTURE.exists() else None
-LBFGS_CASES = [case for case in DATA["cases"] if case["optimizer"] == "lbfgs"] if DATA else []
-needs_fixture = pytest.mark.skipif(
-    DATA is None, reason=f"{FIXTURE.name} not generated yet (tests/fixtures/make_fixtures.py)"
-)
+DATA = load("torch_optim")
+LBFGS_CASES = [case for case in DATA["cases"] if case["optimizer"] == "lbfgs"]
 
 
-@needs_fixture
 def test_fixture_has_both_line_searches():
     searches = {case["hyperparameters"].get("line_search_fn", "none") for case in LBFGS_CASES}
     assert searches == {"none", "strong_wolfe"}
@@ -156,13 +150,11 @@ def test_matches_torch(case):
     losses by more than that; the fixture records by how much and for how many epochs they stay
     within 1e-10) is held to 1e-9 over that stable prefix and to twice its one-ulp sensitivity
     after it. The NumPy reference must match the stable cases too."""
-    p = DATA["problem"]
-    X, y, theta0 = np.array(p["X"]), np.array(p["y"]), np.array(p["theta0"])
-    H = (theta0.size - 1) // (X.shape[1] + 2)
+    X, y, params = DATA["arrays"]
+    theta0, H = params.to_vector(), params.n_hidden
     hp = dict(case["hyperparameters"])
     lr = hp.pop("lr")
-    params = Params.from_vector(theta0, X.shape[1], H)
-    result = train(X, y, params, optimizer="lbfgs", epochs=case["epochs"], lr=lr, **hp)
+    result = replay(DATA, case)
     expected = np.array(case["losses"])
     assert result.epochs_run == case["epochs"] and not result.diverged
     np.testing.assert_array_equal(result.learning_rates, case["lrs"])

@@ -16,8 +16,8 @@ from dlbench.optimizers import OPTIMIZERS
 from dlbench.reference.controllers import REFERENCE_CONTROLLERS
 from dlbench.reference.training import reference_train
 from dlbench.schedules import SCHEDULES, get_schedule
-from dlbench.schedules.plateau import CTRL_PLATEAU, plateau_step
-from dlbench.schedules.sklearn import CTRL_ADAPTIVE, adaptive_step
+from dlbench.schedules.plateau import plateau_step
+from dlbench.schedules.sklearn import adaptive_step
 
 
 def rates(name, epochs, lr=1.0, n_samples=32, **params):

@@ -8,30 +8,13 @@ most twice its own one-ulp sensitivity, the most any float64 implementation can 
 L-BFGS cases are tested with L-BFGS.
 """
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
+from reference_fixtures import load, replay
 
-from dlbench.model import Params
-from dlbench.training import train
-
-FIXTURE = Path(__file__).parent / "fixtures" / "torch_optim.json"
-if not FIXTURE.exists():
-    pytest.skip(f"{FIXTURE.name} not generated yet (tests/fixtures/make_fixtures.py)", allow_module_level=True)
-
-DATA = json.loads(FIXTURE.read_text())
+DATA = load("torch_optim")
 CASES = [case for case in DATA["cases"] if case["optimizer"] != "lbfgs"]
 RTOL = 1e-9
-
-
-@pytest.fixture(scope="module")
-def problem():
-    p = DATA["problem"]
-    X, y, theta0 = np.array(p["X"]), np.array(p["y"]), np.array(p["theta0"])
-    H = (theta0.size - 1) // (X.shape[1] + 2)
-    return X, y, Params.from_vector(theta0, X.shape[1], H)
 
 
 def test_fixture_covers_every_torch_optimizer():
@@ -40,9 +23,8 @@ def test_fixture_covers_every_torch_optimizer():
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
-def test_matches_torch(problem, case):
-    X, y, params = problem
-    result = train(X, y, params, optimizer=case["optimizer"], epochs=case["epochs"], **case["hyperparameters"])
+def test_matches_torch(case):
+    result = replay(DATA, case)
     expected = np.array(case["losses"])
     assert result.epochs_run == case["epochs"] and not result.diverged
     np.testing.assert_array_equal(result.learning_rates, case["lrs"])
