@@ -417,8 +417,9 @@ def compare(
     total = len(trial_tasks) + comparison.planned
     done = {"n": 0}
 
-    def work(task: Task, live: bool = False) -> RunRecord:
-        progress = (lambda d, t: on_progress(task, d, t)) if (on_progress and live) else None
+    def worker(task: Task) -> RunRecord:
+        live = on_progress is not None and jobs == 1  # live progress polls from the main thread
+        progress = (lambda d, t: on_progress(task, d, t)) if live else None
         return _execute(task, data[task.problem.name, task.repetition], exp, 1 if task.trial is not None else repeat,
                         progress)
 
@@ -431,9 +432,6 @@ def compare(
             if callback:
                 callback(comparison)
         return on_done
-
-    def worker(task: Task) -> RunRecord:
-        return work(task, live=jobs == 1)
 
     def cost(task: Task) -> float:
         return _cost(task, exp, data[task.problem.name, task.repetition].train.n_samples)

@@ -184,24 +184,34 @@ class Experiment:
 
     def check(self) -> None:
         """Check the experiment-wide settings (runs are checked by ``training.check_experiment_run``)."""
+        from .data import PROBLEMS
+        from .model import INITS
+
         owner = "the experiment"
-        if isinstance(self.seeds, bool) or not isinstance(self.seeds, int) or self.seeds < 1:
-            raise invalid("seeds", owner, "an integer >= 1", self.seeds)
+        for problem in self.resolved_problems():
+            if problem.problem not in PROBLEMS and problem.problem != "csv":
+                raise invalid("problem", owner, "one of " + ", ".join(map(repr, [*PROBLEMS, "csv"])), problem.problem)
+            if problem.problem == "csv" and not (problem.file and problem.target_column):
+                raise ConfigError(f"Problem {problem.name!r}: a CSV problem needs both 'file' and 'target_column'.")
+            _at_least(problem.n_samples, "n_samples", 1)
+            _at_least(problem.n_features, "n_features", 1)
+            _at_least(problem.seed, "seed", 0)
+        if self.init not in INITS:
+            raise invalid("init", owner, "one of " + ", ".join(map(repr, INITS)), self.init)
+        _at_least(self.n_hidden, "n_hidden", 1)
+        _at_least(self.seed, "seed", 0)
+        _at_least(self.seeds, "seeds", 1)
+        _at_least(self.epochs, "epochs", 1)
         if self.test_fraction is not None and not (0.0 < self.test_fraction < 1.0):
             raise invalid("test_fraction", owner, "a float in (0, 1)", self.test_fraction)
         if self.tune not in (None, "lr"):
             raise invalid("tune", owner, "'lr' (the only tunable parameter for now)", self.tune)
-        if isinstance(self.budget, str):
-            if self.budget not in BUDGETS:
-                raise invalid("budget", owner, "one of " + ", ".join(map(repr, BUDGETS)) + " or a number of trials >= 1", self.budget)
-        elif isinstance(self.budget, bool) or not isinstance(self.budget, int) or self.budget < 1:
+        if self.budget not in BUDGETS and not (_is_int(self.budget) and self.budget >= 1):
             raise invalid("budget", owner, "one of " + ", ".join(map(repr, BUDGETS)) + " or a number of trials >= 1", self.budget)
         if not (0.0 < self.val_fraction < 1.0):
             raise invalid("val_fraction", owner, "a float in (0, 1)", self.val_fraction)
         if not (0.0 < self.lr_min < self.lr_max) or self.lr_max == float("inf"):
             raise invalid("lr_min", owner, "a positive float below lr_max", self.lr_min)
-        if not isinstance(self.epochs, int) or isinstance(self.epochs, bool) or self.epochs < 1:
-            raise invalid("epochs", owner, "an integer >= 1", self.epochs)
         for problem in self.resolved_problems():
             if problem.target is not None:
                 check_target(problem.target, owner)
@@ -225,6 +235,15 @@ class Experiment:
         values["runs"] = tuple(Run(**r) for r in values.get("runs", ()))
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in values.items() if k in known})
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _at_least(value, name: str, low: int) -> None:
+    if not _is_int(value) or value < low:
+        raise invalid(name, "the experiment", f"an integer >= {low}", value)
 
 
 def check_target(target: Target, owner: str = "the experiment") -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from .errors import DlbenchError
 
-__all__ = ["new_results_dir", "write_text_atomic", "write_json_atomic", "write_csv_atomic", "environment", "save_comparison", "ResultsWriter"]
+__all__ = ["new_results_dir", "write_text_atomic", "write_json_atomic", "write_csv_atomic", "environment", "ResultsWriter"]
 
 
 def new_results_dir(root: str | Path, command: str) -> Path:
@@ -216,18 +216,12 @@ class ResultsWriter:
         write_json_atomic(self.folder / "config.json", _config(comparison, self.extra))
         write_csv_atomic(self.folder / "summary.csv", comparison.summary())
         write_csv_atomic(self.folder / "stats.csv", comparison.stats())
-        if self._chunks:
-            curves = self._header + "".join(self._chunks[k] for k in sorted(self._chunks))
-        else:
-            curves = comparison.curves().to_csv(index=False, lineterminator="\n")
-        write_text_atomic(self.folder / "curves.csv", curves)
+        from .compare import CURVE_COLUMNS
+
+        header = self._header or ",".join(CURVE_COLUMNS) + "\n"
+        write_text_atomic(self.folder / "curves.csv", header + "".join(self._chunks[k] for k in sorted(self._chunks)))
         if comparison.trials:
             write_csv_atomic(self.folder / "tuning.csv", comparison.tuning())
         profile = comparison.profile()
         if profile is not None:
             write_csv_atomic(self.folder / "profile.csv", profile)
-
-
-def save_comparison(folder: Path, comparison, extra: dict[str, Any] | None = None) -> None:
-    """Write every file of ``comparison`` into ``folder``."""
-    ResultsWriter(folder, extra).update(comparison)

@@ -12,7 +12,7 @@ import numpy as np
 
 from ._interrupt import STOP, interruptible
 from .data import as_arrays
-from .errors import ConfigError, invalid
+from .errors import invalid
 from .model import Params, n_params
 from .optimizers import get_optimizer
 from .optimizers.base import N_SCALARS
@@ -355,28 +355,16 @@ def train(
 
 
 def check_experiment_run(experiment, run, n_samples: int | None = None) -> _Plan:
-    """Check one run of an experiment without training (raises :class:`ConfigError`).
+    """Check one run of an experiment without training (raises :class:`ConfigError`); the
+    experiment-wide settings are checked by :meth:`Experiment.check`.
 
-    ``n_samples`` is the size of the training set the run will see (default: the experiment's
-    ``n_samples``; the comparison checks again with the real sizes before training)."""
-    from .data import PROBLEMS
-    from .model import INITS
-
-    for problem in experiment.resolved_problems():
-        if problem.problem not in PROBLEMS and problem.problem != "csv":
-            raise invalid("problem", "the experiment", "one of " + ", ".join(map(repr, [*PROBLEMS, "csv"])), problem.problem)
-        if problem.problem == "csv" and not (problem.file and problem.target_column):
-            raise ConfigError(f"Problem {problem.name!r}: a CSV problem needs both 'file' and 'target_column'.")
-        for name in ("n_samples", "n_features"):
-            _positive_int(getattr(problem, name), name, "the experiment")
-        _positive_int(problem.seed, "seed", "the experiment", low=0)
-    if experiment.init not in INITS:
-        raise invalid("init", "the experiment", "one of " + ", ".join(map(repr, INITS)), experiment.init)
-    _positive_int(experiment.n_hidden, "n_hidden", "the experiment")
-    _positive_int(experiment.seed, "seed", "the experiment", low=0)
-    if n_samples is None:  # before the data is loaded: the largest synthetic size, or no limit with CSV data
-        sizes = [p.n_samples for p in experiment.resolved_problems() if p.problem != "csv"]
-        n_samples = max(sizes) if len(sizes) == len(experiment.resolved_problems()) else 2**62
+    ``n_samples`` is the size of the training set the run will see (default, before the data is
+    loaded: the largest synthetic size, or no limit with CSV data; the comparison checks again with
+    the real sizes before training)."""
+    if n_samples is None:
+        problems = experiment.resolved_problems()
+        sizes = [p.n_samples for p in problems if p.problem != "csv"]
+        n_samples = max(sizes) if len(sizes) == len(problems) else 2**62
     return prepare(
         run.optimizer, n_samples, experiment.epochs, run.lr, run.batch_size, experiment.loss,
         experiment.tol, experiment.patience, run.schedule, run.schedule_params, run.hyperparameters,
