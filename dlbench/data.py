@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ConfigError, invalid
+from .hyper import check_int
 
 __all__ = [
     "Dataset",
@@ -208,17 +209,15 @@ def make_dataset(
     """
     if problem not in PROBLEMS:
         raise invalid("problem", "make_dataset", "one of " + ", ".join(map(repr, PROBLEMS)), problem)
-    for name, value in (("n_samples", n_samples), ("n_features", n_features)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise invalid(name, "make_dataset", "an integer >= 1", value)
+    n_samples = check_int(n_samples, "n_samples", "make_dataset", 1)
+    n_features = check_int(n_features, "n_features", "make_dataset", 1)
     min_features = _MIN_FEATURES.get(problem, 1)
     if n_features < min_features:
         raise invalid(
             "n_features", f"make_dataset for the {problem!r} problem",
             f"an integer >= {min_features} (its labels depend on the first two features)", n_features,
         )
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise invalid("seed", "make_dataset", "a non-negative integer", seed)
+    seed = check_int(seed, "seed", "make_dataset")
     noise = _check_noise(problem, noise)
     rng = np.random.default_rng(int(seed))
     X, y = PROBLEMS[problem](rng, int(n_samples), int(n_features), noise)
@@ -367,8 +366,7 @@ def split(dataset: Dataset, fraction: float, seed: int = 0) -> tuple[Dataset, Da
     """
     if isinstance(fraction, bool) or not isinstance(fraction, (int, float, np.integer, np.floating)) or not 0.0 < fraction < 1.0:
         raise invalid("fraction", "split", "a float in (0, 1)", fraction)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise invalid("seed", "split", "a non-negative integer", seed)
+    seed = check_int(seed, "seed", "split")
     n = dataset.n_samples
     n_held = round(float(fraction) * n)
     if not 1 <= n_held <= n - 1:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, invalid
+from .hyper import check_int
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -193,15 +194,15 @@ class Experiment:
                 raise invalid("problem", owner, "one of " + ", ".join(map(repr, [*PROBLEMS, "csv"])), problem.problem)
             if problem.problem == "csv" and not (problem.file and problem.target_column):
                 raise ConfigError(f"Problem {problem.name!r}: a CSV problem needs both 'file' and 'target_column'.")
-            _at_least(problem.n_samples, "n_samples", 1)
-            _at_least(problem.n_features, "n_features", 1)
-            _at_least(problem.seed, "seed", 0)
+            check_int(problem.n_samples, "n_samples", owner, 1)
+            check_int(problem.n_features, "n_features", owner, 1)
+            check_int(problem.seed, "seed", owner, 0)
         if self.init not in INITS:
             raise invalid("init", owner, "one of " + ", ".join(map(repr, INITS)), self.init)
-        _at_least(self.n_hidden, "n_hidden", 1)
-        _at_least(self.seed, "seed", 0)
-        _at_least(self.seeds, "seeds", 1)
-        _at_least(self.epochs, "epochs", 1)
+        check_int(self.n_hidden, "n_hidden", owner, 1)
+        check_int(self.seed, "seed", owner, 0)
+        check_int(self.seeds, "seeds", owner, 1)
+        check_int(self.epochs, "epochs", owner, 1)
         if self.test_fraction is not None and not (0.0 < self.test_fraction < 1.0):
             raise invalid("test_fraction", owner, "a float in (0, 1)", self.test_fraction)
         if self.tune not in (None, "lr"):
@@ -239,11 +240,6 @@ class Experiment:
 
 def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _at_least(value, name: str, low: int) -> None:
-    if not _is_int(value) or value < low:
-        raise invalid(name, "the experiment", f"an integer >= {low}", value)
 
 
 def check_target(target: Target, owner: str = "the experiment") -> None:

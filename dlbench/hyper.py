@@ -8,12 +8,13 @@ Kernels never validate.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from .errors import ConfigError, invalid
 
-__all__ = ["Hyper", "check_values"]
+__all__ = ["Hyper", "check_values", "check_int"]
 
 _KINDS = ("float", "int", "bool", "choice", "pair", "ints", "str")
 
@@ -153,3 +154,12 @@ def check_values(hypers: Sequence[Hyper], values: Mapping[str, Any], owner: str)
     for name, value in values.items():
         out[name] = known[name].check(value, owner)
     return out
+
+
+def check_int(value: Any, name: str, owner: str, low: int = 0, high: int | None = None) -> int:
+    """``value`` as an ``int`` if it is an integer (not a bool) in ``[low, high)``, else the usual
+    :class:`ConfigError`. The one check behind every count, size and seed argument."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low or (high is not None and value >= high):
+        expected = f"an integer >= {low}" if high is None else f"an integer in [{low}, {high})"
+        raise invalid(name, owner, expected, value)
+    return int(value)

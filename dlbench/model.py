@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import invalid
+from .hyper import check_int
 
 __all__ = ["Params", "init_params", "INITS", "n_params"]
 
@@ -65,13 +66,11 @@ def init_params(n_features: int, n_hidden: int = 8, init: str = "uniform", seed:
     - ``"he"``: He/Kaiming normal (``torch.nn.init.kaiming_normal_``, fan-in, ReLU gain): weights
       normal with standard deviation sqrt(2 / fan_in), biases zero.
     """
-    for name, value in (("n_features", n_features), ("n_hidden", n_hidden)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise invalid(name, "init_params", "an integer >= 1", value)
+    n_features = check_int(n_features, "n_features", "init_params", 1)
+    n_hidden = check_int(n_hidden, "n_hidden", "init_params", 1)
     if init not in INITS:
         raise invalid("init", "init_params", "one of " + ", ".join(map(repr, INITS)), init)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise invalid("seed", "init_params", "a non-negative integer", seed)
+    seed = check_int(seed, "seed", "init_params")
     D, H = int(n_features), int(n_hidden)
     rng = np.random.default_rng(int(seed))
     if init == "uniform":

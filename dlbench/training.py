@@ -13,6 +13,7 @@ import numpy as np
 from ._interrupt import STOP, interruptible
 from .data import as_arrays
 from .errors import invalid
+from .hyper import check_int
 from .model import Params, n_params
 from .optimizers import get_optimizer
 from .optimizers.base import N_SCALARS
@@ -112,12 +113,6 @@ class _Plan:
     patience: int
 
 
-def _positive_int(value, name, owner="train", low=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise invalid(name, owner, f"an integer >= {low}", value)
-    return int(value)
-
-
 def prepare(
     optimizer: str,
     n_samples: int,
@@ -133,7 +128,7 @@ def prepare(
 ) -> _Plan:
     """Check every option of a training run once (raises :class:`ConfigError`)."""
     spec = get_optimizer(optimizer)
-    epochs = _positive_int(epochs, "epochs")
+    epochs = check_int(epochs, "epochs", "train", 1)
     if loss not in LOSSES:
         raise invalid("loss", "train", "one of " + ", ".join(map(repr, LOSSES)), loss)
     if lr is None:
@@ -143,7 +138,7 @@ def prepare(
     if batch_size is None:
         batch_size = spec.batch_size if spec.batch_size is not None else n_samples
     else:
-        batch_size = _positive_int(batch_size, "batch_size")
+        batch_size = check_int(batch_size, "batch_size", "train", 1)
         if batch_size > n_samples:
             raise invalid("batch_size", "train", f"an integer in [1, {n_samples}] (the number of samples)", batch_size)
     batch_size = min(batch_size, n_samples)
@@ -152,7 +147,7 @@ def prepare(
     if tol is not None and (isinstance(tol, bool) or not math.isfinite(tol) or tol < 0):
         raise invalid("tol", "train", "a finite float >= 0", tol)
     if patience is not None:
-        patience = _positive_int(patience, "patience")
+        patience = check_int(patience, "patience", "train", 1)
     if tol is not None and patience is None:
         patience = 10
     if patience is not None and tol is None:
@@ -316,8 +311,7 @@ def train(
         raise invalid("params", "train", "a dlbench.Params", type(params).__name__)
     if params.n_features != X.shape[1]:
         raise invalid("params", "train", f"weights for {X.shape[1]} features", f"weights for {params.n_features}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**63:
-        raise invalid("seed", "train", "an integer in [0, 2**63)", seed)
+    seed = check_int(seed, "seed", "train", 0, 2**63)
     test = None
     if X_test is not None or y_test is not None:
         X_test, y_test = as_arrays(X_test, y_test)
