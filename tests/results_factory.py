@@ -133,8 +133,8 @@ def make_results(
 
 
 def _stats(summary: pd.DataFrame) -> pd.DataFrame:
-    """stats.csv as dlbench writes it (dlbench.stats.aggregate)."""
-    from dlbench.stats import aggregate
+    """stats.csv as dlbench writes it (dlbench.study.stats.aggregate)."""
+    from dlbench.study.stats import aggregate
 
     return aggregate(summary)
 
@@ -157,7 +157,7 @@ def _tuning(summary: pd.DataFrame, grid: list[float]) -> pd.DataFrame:
 
 def _profile(summary: pd.DataFrame) -> pd.DataFrame:
     """profile.csv as dlbench writes it: AlgoPerf profiles of the median seconds to target."""
-    from dlbench.stats import profile_table
+    from dlbench.study.stats import profile_table
 
     times = summary.groupby(["problem", "optimizer"], sort=False)["seconds_to_target"].median().unstack("optimizer")
     return profile_table(times)

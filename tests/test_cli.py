@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from dlbench.cli import app
-from dlbench.compare import CURVE_COLUMNS
-from dlbench.report import fmt_loss
+from dlbench.study.compare import CURVE_COLUMNS
+from dlbench.results.tables import fmt_loss
 
 runner = CliRunner()
 
@@ -188,7 +188,7 @@ def test_results_folders_are_never_overwritten(tmp_path):
 
 
 def test_interrupted_comparison_keeps_finished_runs(tmp_path, monkeypatch):
-    import dlbench.compare as cmp
+    import dlbench.study.compare as cmp
 
     real_train = cmp.train
     calls = {"n": 0}
@@ -390,7 +390,7 @@ def test_help_imports_neither_numba_nor_pandas_nor_matplotlib():
     import subprocess
     import sys
 
-    code = ("import sys\nfrom typer.testing import CliRunner\nfrom dlbench.cli import app\n"
+    code = ("import sys\nfrom typer.testing import CliRunner\nfrom dlbench.cli.app import app\n"
             "CliRunner().invoke(app, ['--help'])\nCliRunner().invoke(app, ['compare', '--help'])\n"
             "print(sorted(m for m in ('numba', 'pandas', 'matplotlib') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -398,7 +398,7 @@ def test_help_imports_neither_numba_nor_pandas_nor_matplotlib():
 
 
 def test_problem_choices_match_the_data_module():
-    from dlbench.cli import ProblemName
+    from dlbench.cli.app import ProblemName
     from dlbench.data import PROBLEMS
 
     assert [p.value for p in ProblemName] == list(PROBLEMS)

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 import dlbench
-from dlbench.compare import compare, lr_grid, repetition_seed
+from dlbench.study.compare import compare, lr_grid, repetition_seed
 from dlbench.errors import ConfigError
-from dlbench.experiment import Problem, Run, Target, default_experiment, load_experiment
+from dlbench.study.experiment import Problem, Run, Target, default_experiment, load_experiment
 
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 
@@ -66,7 +66,7 @@ def test_test_split_is_held_out_and_measured():
     from dlbench.data import split
 
     full = dlbench.make_dataset("random", 100, 10, seed=0)
-    from dlbench.compare import _sub_seed
+    from dlbench.study.compare import _sub_seed
 
     train, test = split(full, 0.25, _sub_seed(repetition_seed(0, 0), 1))
     assert (train.n_samples, test.n_samples) == (75, 25)
@@ -96,7 +96,7 @@ def test_tuning_protocol_grid_validation_and_selection():
     # trials train on training minus validation (80 train -> 64 fit + 16 validation) and never see the test split
     trial = next(iter(c.trials.values()))
     assert trial.result.test_losses is not None
-    from dlbench.compare import _splits, load_problem
+    from dlbench.study.compare import _splits, load_problem
 
     data = _splits(load_problem(exp.resolved_problems()[0]), exp.resolved_problems()[0], exp, 0)
     assert (data.fit.n_samples, data.val.n_samples, data.test.n_samples) == (64, 16, 20)

@@ -1,4 +1,4 @@
-"""Exporters (dlbench.export) read back or parse to the same values; sparklines (dlbench.sparkline)."""
+"""Exporters (dlbench.results.export) read back or parse to the same values; sparklines (dlbench.results.sparkline)."""
 
 import json
 import math
@@ -10,9 +10,9 @@ import pytest
 import results_factory as factory
 
 from dlbench.errors import ConfigError, DlbenchError
-from dlbench.export import EXPORTERS, export, latex_escape
-from dlbench.results_io import load_results
-from dlbench.sparkline import sparkline
+from dlbench.results.export import EXPORTERS, export, latex_escape
+from dlbench.results.reader import load_results
+from dlbench.results.sparkline import sparkline
 
 
 @pytest.fixture(scope="module")

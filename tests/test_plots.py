@@ -1,4 +1,4 @@
-"""Figures (dlbench.plots): written for every kind of results folder, one colour per optimizer."""
+"""Figures (dlbench.results.figures): written for every kind of results folder, one colour per optimizer."""
 
 import subprocess
 import sys
@@ -6,9 +6,9 @@ import sys
 import pytest
 import results_factory as factory
 
-from dlbench import plots
+from dlbench.results import figures as plots
 from dlbench.optimizers import OPTIMIZERS
-from dlbench.results_io import load_results
+from dlbench.results.reader import load_results
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -162,6 +162,6 @@ def test_default_experiment_size_writes_loss_and_accuracy(tmp_path):
 
 
 def test_importing_plots_does_not_import_matplotlib():
-    code = "import sys, dlbench.plots, dlbench.export, dlbench.sparkline; print('matplotlib' in sys.modules)"
+    code = "import sys, dlbench.results.figures, dlbench.results.export, dlbench.results.sparkline; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

@@ -1,4 +1,4 @@
-"""Reading results folders back (dlbench.results_io): loading, clear errors, listing."""
+"""Reading results folders back (dlbench.results.reader): loading, clear errors, listing."""
 
 import json
 
@@ -9,7 +9,7 @@ import results_factory as factory
 
 from dlbench.errors import ConfigError, DlbenchError
 from dlbench.optimizers import OPTIMIZERS
-from dlbench.results_io import compute_stats, list_runs, load_results
+from dlbench.results.reader import compute_stats, list_runs, load_results
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,7 @@ def test_old_folder_without_format_or_problem_column_loads(tmp_path):
 
 
 def test_compute_stats_is_the_stats_module(folders):
-    from dlbench.stats import aggregate
+    from dlbench.study.stats import aggregate
 
     results = load_results(folders["multi_seed"])
     pd.testing.assert_frame_equal(compute_stats(results.summary), aggregate(results.summary))

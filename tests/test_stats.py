@@ -1,4 +1,4 @@
-"""dlbench.stats: quantiles, intervals, ratios, stats.csv aggregation, time to target, profiles.
+"""dlbench.study.stats: quantiles, intervals, ratios, stats.csv aggregation, time to target, profiles.
 
 Expected values are computed by hand in the comments, or are 20-digit values from mpmath
 (50-digit arithmetic, t CDF from ``mpmath.betainc``) where noted. SciPy, when installed, is a
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dlbench.stats import (
+from dlbench.study.stats import (
     STATS_COLUMNS,
     aggregate,
     algoperf_score,

@@ -16,7 +16,7 @@ from pathlib import Path
 from numba.core import caching
 
 _PACKAGE = Path(__file__).resolve().parent.parent
-_SOURCES = ("kernels", "optimizers", "schedules", "_numba_config.py")
+_SOURCES = ("kernels", "optimizers", "schedules")
 
 
 def _stamp() -> str:

@@ -20,7 +20,7 @@ from numba.core import cgutils
 from numba.core.errors import NumbaWarning
 from numba.extending import intrinsic
 
-from .._numba_config import JIT
+from ._config import JIT
 
 warnings.filterwarnings("ignore", message=".*object mode won't allow parallel execution.*", category=NumbaWarning)
 

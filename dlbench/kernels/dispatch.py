@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from numba import njit
 
-from .._numba_config import JIT
+from ._config import JIT
 from ..optimizers import adam as _adam
 from ..optimizers import adaptive as _adaptive
 from ..optimizers import lion as _lion

@@ -16,7 +16,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .._numba_config import JIT
+from ._config import JIT
 from ..optimizers.lbfgs import (
     FUNC_EVALS, H_DIAG, HEAD, N_ITER, NUM_OLD, PREV_LOSS, RO, ROW_D, ROW_DIRS, ROW_PREV_GRAD, T,
 )

@@ -7,7 +7,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .._numba_config import JIT
+from ._config import JIT
 from ..optimizers.lbfgs import RULE_LBFGS
 from .clock import now, ticks
 from .dispatch import apply_update, controller_step

@@ -24,7 +24,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .._numba_config import JIT
+from ._config import JIT
 
 LOSS_BCE = 0
 LOSS_MSE = 1

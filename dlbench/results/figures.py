@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from .results_io import Results, load_results, ordered_labels
+from .reader import Results, load_results, ordered_labels
 
 __all__ = ["write_figures", "optimizer_styles", "COLORS", "LINESTYLES"]
 
@@ -37,7 +37,7 @@ def optimizer_styles(labels) -> dict[str, tuple[str, str]]:
     A registered optimizer's style comes from its place in the registry, so it is the same in
     every figure and every results folder; other labels follow the registry, sorted by name.
     """
-    from .optimizers import OPTIMIZERS
+    from ..optimizers import OPTIMIZERS
 
     registered = list(OPTIMIZERS)
     labels = ordered_labels(labels)

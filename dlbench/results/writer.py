@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .errors import DlbenchError
+from ..errors import DlbenchError
 
 __all__ = ["new_results_dir", "write_text_atomic", "write_json_atomic", "write_csv_atomic", "environment", "ResultsWriter"]
 
@@ -111,7 +111,7 @@ def environment() -> dict[str, Any]:
     import numpy
     import pandas
 
-    from . import __version__
+    from .. import __version__
 
     return {
         "dlbench": __version__,
@@ -181,7 +181,7 @@ def _config(comparison, extra: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _grid(exp):
-    from .compare import lr_grid
+    from ..study.compare import lr_grid
 
     return lr_grid(exp)
 
@@ -216,7 +216,7 @@ class ResultsWriter:
         write_json_atomic(self.folder / "config.json", _config(comparison, self.extra))
         write_csv_atomic(self.folder / "summary.csv", comparison.summary())
         write_csv_atomic(self.folder / "stats.csv", comparison.stats())
-        from .compare import CURVE_COLUMNS
+        from ..study.compare import CURVE_COLUMNS
 
         header = self._header or ",".join(CURVE_COLUMNS) + "\n"
         write_text_atomic(self.folder / "curves.csv", header + "".join(self._chunks[k] for k in sorted(self._chunks)))

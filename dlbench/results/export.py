@@ -1,7 +1,7 @@
 """Exporters of a loaded results folder: one function per format behind one interface.
 
 ``EXPORTERS[fmt](results, to=None) -> list[Path]`` writes ``results`` (a
-:class:`~dlbench.results_io.Results` or a folder path) and returns the files written:
+:class:`~dlbench.results.reader.Results` or a folder path) and returns the files written:
 
 - ``csv``: the tidy tables (``curves.csv``, ``summary.csv``, ``stats.csv``, and ``tuning.csv``,
   ``profile.csv`` when present) into the folder ``to``;
@@ -12,7 +12,7 @@
 
 ``to`` is a folder (the file gets its default name) or, except for ``csv``, a file path; by
 default everything goes into the results folder itself. Figures are drawn by
-:func:`dlbench.plots.write_figures`; the Markdown report links those that exist.
+:func:`dlbench.results.figures.write_figures`; the Markdown report links those that exist.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import DlbenchError
-from .results import write_csv_atomic, write_text_atomic
-from .results_io import Results, load_results
+from ..errors import DlbenchError
+from .writer import write_csv_atomic, write_text_atomic
+from .reader import Results, load_results
 
 __all__ = ["EXPORTERS", "Exporter", "export", "latex_escape", "export_csv", "export_json", "export_markdown", "export_latex", "FIGURES"]
 
@@ -34,7 +34,7 @@ Exporter = Callable[[Results, "str | Path | None"], "list[Path]"]
 
 FIGURES = (("loss", "Loss"), ("accuracy", "Accuracy"), ("lr_sensitivity", "Learning-rate sensitivity"),
            ("profile", "Performance profile"))
-"""Figure stems written by :func:`dlbench.plots.write_figures`, with their Markdown captions."""
+"""Figure stems written by :func:`dlbench.results.figures.write_figures`, with their Markdown captions."""
 
 
 def _results(results: Results | str | Path) -> Results:
@@ -200,7 +200,7 @@ def _configuration(results: Results) -> list[list[str]]:
 
 
 def _stats_rows(results: Results, stats, problem: str):
-    from .report import fmt_seconds
+    from .tables import fmt_seconds
 
     test = results.has_test
     target = bool(results.targets) and "reached_target" in stats
@@ -229,7 +229,7 @@ def _stats_rows(results: Results, stats, problem: str):
 
 
 def _summary_rows(results: Results):
-    from .report import fmt_seconds
+    from .tables import fmt_seconds
 
     header = ["problem", "optimizer", "seed", "lr", "final loss", "best loss", "accuracy", "epochs", "status", "train time"]
     rows = []
@@ -375,7 +375,7 @@ def export(results: Results | str | Path, fmt: str, to: str | Path | None = None
     try:
         exporter = EXPORTERS[fmt]
     except (KeyError, TypeError):
-        from .errors import ConfigError
+        from ..errors import ConfigError
 
         raise ConfigError(f"Unknown export format {fmt!r}. Valid formats: {', '.join(EXPORTERS)}.") from None
     return exporter(results, to)

@@ -1,6 +1,6 @@
-"""The ``dlbench`` command: a thin layer over the Python API (:mod:`dlbench.compare`).
+"""The ``dlbench`` command: a thin layer over the Python API (:mod:`dlbench.study.compare`).
 
-Commands parse options, build an :class:`~dlbench.experiment.Experiment`, call the API, print rich
+Commands parse options, build an :class:`~dlbench.study.experiment.Experiment`, call the API, print rich
 tables and save results. Errors from the API are caught here, at the edge, and printed as one
 line on stderr (exit 2 for bad input, 1 for runtime failures, 130 when interrupted).
 """
@@ -15,10 +15,10 @@ from typing import List, Optional
 
 import typer
 
-from . import __version__
-from .errors import ConfigError, DlbenchError
-from .optimizers import OPTIMIZERS
-from .schedules import SCHEDULES
+from .. import __version__
+from ..errors import ConfigError, DlbenchError
+from ..optimizers import OPTIMIZERS
+from ..schedules import SCHEDULES
 
 app = typer.Typer(
     name="dlbench",
@@ -126,7 +126,7 @@ def _experiment(experiment: Optional[Path], problem=None, samples=None, features
     """The experiment from ``--experiment`` (or the default) with command-line overrides."""
     from dataclasses import replace
 
-    from .experiment import TARGET_METRICS, Target, check_target, default_experiment, load_experiment
+    from ..study.experiment import TARGET_METRICS, Target, check_target, default_experiment, load_experiment
 
     exp = load_experiment(experiment) if experiment is not None else default_experiment()
     given = {k: (v.value if isinstance(v, Enum) else v) for k, v in overrides.items() if v is not None}
@@ -178,7 +178,7 @@ def _console():
 
 
 def _results_folder(out: Path, command: str):
-    from .results import new_results_dir
+    from ..results.writer import new_results_dir
 
     return new_results_dir(out, command)
 
@@ -214,8 +214,8 @@ def _progress_bar(console):
 
 def _run_comparison(ctx: typer.Context, exp, names, repeat, jobs: int, out: Path, command: str):
     """Shared by ``run`` and ``compare``: check, train with live progress, save as runs finish."""
-    from .compare import compare
-    from .results import ResultsWriter
+    from ..study.compare import compare
+    from ..results.writer import ResultsWriter
 
     console = _console()
     if names:
@@ -250,8 +250,8 @@ def _run_comparison(ctx: typer.Context, exp, names, repeat, jobs: int, out: Path
 def _finish(console, comparison, folder: Path, plots: bool) -> None:
     """Print the tables from the saved files (exactly what ``dlbench show`` prints), draw the
     figures, and say where everything is."""
-    from .report import print_results
-    from .results_io import load_results
+    from ..results.tables import print_results
+    from ..results.reader import load_results
 
     if not comparison.finished:
         _err(f"Interrupted before any run finished; nothing to report. Folder: {folder}")
@@ -259,7 +259,7 @@ def _finish(console, comparison, folder: Path, plots: bool) -> None:
     results = load_results(folder)
     print_results(console, results)
     if plots:
-        from .plots import write_figures
+        from ..results.figures import write_figures
 
         write_figures(results)
     console.print(f"Saved [bold]{folder}[/bold]: {_files(folder)}")
@@ -334,7 +334,7 @@ def run(
     """
     from dataclasses import replace
 
-    from .experiment import Run
+    from ..study.experiment import Run
 
     exp = _experiment(
         experiment, problem=problem.value if problem else None, samples=samples, features=features, noise=noise,
@@ -449,7 +449,7 @@ def list_(what: ListWhat = typer.Argument(ListWhat.all, help="What to list.")):
             table.add_row(sched.name, params or "—", sched.reference, sched.summary)
         console.print(table)
     if what in (ListWhat.problems, ListWhat.all):
-        from .data import PROBLEM_DOCS
+        from ..data import PROBLEM_DOCS
 
         table = Table(title="Problems (--problem, or [data]/[[problems]] in an experiment file)", box=box.SIMPLE_HEAVY,
                       title_justify="left")
@@ -469,14 +469,14 @@ def show(
     plots: bool = typer.Option(False, "--plots", help="Also (re)draw the figures into the folder."),
 ):
     """Print the tables of a past run or comparison again, from its saved files (no training)."""
-    from .report import print_results
-    from .results_io import load_results
+    from ..results.tables import print_results
+    from ..results.reader import load_results
 
     console = _console()
     results = load_results(folder)
     print_results(console, results)
     if plots:
-        from .plots import write_figures
+        from ..results.figures import write_figures
 
         paths = write_figures(results)
         console.print("Figures: " + ", ".join(str(p) for p in paths))
@@ -490,7 +490,7 @@ def runs(out: Path = typer.Option(Path("results"), "--out", help="The folder hol
     from rich.markup import escape
     from rich.table import Table
 
-    from .results_io import list_runs
+    from ..results.reader import list_runs
 
     if not out.is_dir():
         raise DlbenchError(f"No results folder at '{out}' (run 'dlbench compare' first, or give --out).")
@@ -521,12 +521,12 @@ def export(
 ):
     """Export a results folder: tidy CSV, JSON, a Markdown report (report.md with figures) or a
     LaTeX booktabs table."""
-    from .export import EXPORTERS
-    from .results_io import load_results
+    from ..results.export import EXPORTERS
+    from ..results.reader import load_results
 
     results = load_results(folder)
     if fmt == ExportFormat.markdown and not (results.folder / "loss.png").exists():
-        from .plots import write_figures
+        from ..results.figures import write_figures
 
         write_figures(results)
     paths = EXPORTERS[fmt.value](results, to)
@@ -548,8 +548,8 @@ def bench(
     from rich import box
     from rich.table import Table
 
-    from . import bench as _bench
-    from .report import fmt_seconds
+    from .. import bench as _bench
+    from ..results.tables import fmt_seconds
 
     for name, value in (("--epochs", epochs), ("--repeats", repeats), ("--reference-repeats", reference_repeats)):
         if value < 1:

@@ -28,8 +28,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, invalid
-from .hyper import check_int
+from ..errors import ConfigError, invalid
+from ..hyper import check_int
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -133,7 +133,7 @@ class Experiment:
 
     def with_runs(self, names: list[str]) -> "Experiment":
         """The same experiment with one default run per optimizer name (``["all"]``: all)."""
-        from .optimizers import OPTIMIZERS, get_optimizer
+        from ..optimizers import OPTIMIZERS, get_optimizer
 
         if names == ["all"]:
             names = list(OPTIMIZERS)
@@ -185,8 +185,8 @@ class Experiment:
 
     def check(self) -> None:
         """Check the experiment-wide settings (runs are checked by ``training.check_experiment_run``)."""
-        from .data import PROBLEMS
-        from .model import INITS
+        from ..data import PROBLEMS
+        from ..model import INITS
 
         owner = "the experiment"
         for problem in self.resolved_problems():
@@ -442,7 +442,7 @@ def load_experiment(path: str | Path) -> Experiment:
 
 def _check_semantics(experiment: Experiment, path: Path, text: str) -> None:
     """Validate every run's settings now, so a bad value is reported with its file and line."""
-    from .training import check_experiment_run
+    from ..training import check_experiment_run
 
     try:
         experiment.check()

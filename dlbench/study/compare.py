@@ -28,11 +28,11 @@ from typing import Callable
 
 import numpy as np
 
-from ._interrupt import interruptible, requested
-from .data import Dataset
+from .._interrupt import interruptible, requested
+from ..data import Dataset
 from .experiment import Experiment, Problem, Run, default_experiment
-from .model import init_params
-from .training import TrainResult, check_experiment_run, kernel_compile_seconds, train
+from ..model import init_params
+from ..training import TrainResult, check_experiment_run, kernel_compile_seconds, train
 
 __all__ = ["compare", "Comparison", "RunRecord", "Task", "repetition_seed", "lr_grid"]
 
@@ -193,7 +193,7 @@ class Comparison:
         return pd.concat([rec.curve() for rec in self.records], ignore_index=True)
 
     def stats(self):
-        """Aggregated over seeds: one row per problem and optimizer (see :func:`dlbench.stats.aggregate`)."""
+        """Aggregated over seeds: one row per problem and optimizer (see :func:`dlbench.study.stats.aggregate`)."""
         from .stats import aggregate
 
         stats = aggregate(self.summary())
@@ -265,7 +265,7 @@ CURVE_COLUMNS = ["problem", "optimizer", "seed", "epoch", "loss", "accuracy", "t
 
 def load_problem(problem: Problem) -> Dataset:
     """The full data set of ``problem`` (generated, or read from its CSV file)."""
-    from .data import load_csv, make_dataset
+    from ..data import load_csv, make_dataset
 
     if problem.problem == "csv":
         return load_csv(problem.file, problem.target_column)
@@ -273,7 +273,7 @@ def load_problem(problem: Problem) -> Dataset:
 
 
 def _splits(full: Dataset, problem: Problem, exp: Experiment, repetition: int) -> _Data:
-    from .data import split, standardize
+    from ..data import split, standardize
 
     seed = repetition_seed(exp.seed, repetition)
     scale = problem.problem == "csv"  # a user's data is standardised with training statistics
@@ -314,7 +314,7 @@ def _execute(task: Task, data: _Data, exp: Experiment, repeat: int, progress=Non
 
 def _cost(task: Task, exp: Experiment, n_samples: int) -> float:
     """A rough estimate of a task's training time, to start the longest first."""
-    from .optimizers import get_optimizer
+    from ..optimizers import get_optimizer
 
     spec = get_optimizer(task.run.optimizer)
     batch = task.run.batch_size or spec.batch_size or n_samples
@@ -376,7 +376,7 @@ def compare(
     ``interrupted`` set and what finished kept. ``on_ready()`` is called once everything has been
     checked and every data set loaded, just before training starts.
     """
-    from .errors import invalid
+    from ..errors import invalid
 
     exp = experiment or default_experiment()
     if optimizers:

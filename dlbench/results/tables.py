@@ -251,9 +251,9 @@ def sparklines(curves, width: int = 12) -> dict:
 
 
 def print_results(console, results) -> None:
-    """Every table of a saved results folder (:func:`dlbench.results_io.load_results`): what
+    """Every table of a saved results folder (:func:`dlbench.results.reader.load_results`): what
     ``dlbench run``/``compare`` print when they finish, and what ``dlbench show`` prints again."""
-    from .experiment import Experiment
+    from ..study.experiment import Experiment
 
     config = results.config
     exp = Experiment.from_dict(config["experiment"])

@@ -21,7 +21,7 @@ def sparkline(values, width: int = 12, log: bool = True) -> str:
     middle blocks. An empty input gives an empty string.
     """
     if isinstance(width, bool) or not isinstance(width, int) or width < 1:
-        from .errors import invalid
+        from ..errors import invalid
 
         raise invalid("width", "sparkline", "an integer >= 1", width)
     points = [float(v) for v in values]

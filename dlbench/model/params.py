@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import invalid
-from .hyper import check_int
+from ..errors import invalid
+from ..hyper import check_int
 
 __all__ = ["Params", "init_params", "INITS", "n_params"]
 

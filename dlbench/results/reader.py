@@ -1,6 +1,6 @@
 """Reading results folders back: :func:`load_results` for one folder, :func:`list_runs` for many.
 
-A results folder (format 1, see :mod:`dlbench.results`) holds ``config.json``, ``curves.csv``,
+A results folder (format 1, see :mod:`dlbench.results.writer`) holds ``config.json``, ``curves.csv``,
 ``summary.csv`` and, when the run produced them, ``stats.csv``, ``tuning.csv`` and
 ``profile.csv``. Folders written before ``config.json`` had a ``"format"`` key are read as
 format 1; those also lack the ``problem`` column, which is then filled from the configuration.
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import DlbenchError
+from ..errors import DlbenchError
 
 __all__ = ["Results", "load_results", "list_runs", "compute_stats", "ordered_labels", "FORMAT"]
 
@@ -150,7 +150,7 @@ class Results:
 
 def ordered_labels(labels) -> list[str]:
     """Registered optimizer names in registry order, then any other labels sorted."""
-    from .optimizers import OPTIMIZERS
+    from ..optimizers import OPTIMIZERS
 
     labels = {str(x) for x in labels}
     return [n for n in OPTIMIZERS if n in labels] + sorted(labels - set(OPTIMIZERS))
@@ -273,9 +273,9 @@ def load_results(folder: str | Path) -> Results:
 # --- statistics over seeds (for folders without stats.csv) -------------------------------------
 
 def compute_stats(summary):
-    """``stats.csv``'s table from ``summary.csv``'s (:func:`dlbench.stats.aggregate`: metrics over
+    """``stats.csv``'s table from ``summary.csv``'s (:func:`dlbench.study.stats.aggregate`: metrics over
     the seeds that did not diverge, 95% Student-t intervals)."""
-    from .stats import aggregate
+    from ..study.stats import aggregate
 
     return aggregate(summary)
 

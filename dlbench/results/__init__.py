@@ -1,0 +1,1 @@
+"""Results folders: writing and reading them, tables, figures and exporters."""

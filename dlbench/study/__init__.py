@@ -1,0 +1,1 @@
+"""Studies: experiment files, comparisons (seeds, tuning, targets) and their statistics."""
