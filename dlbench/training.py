@@ -12,16 +12,18 @@ import numpy as np
 
 from ._interrupt import STOP, interruptible
 from .data import as_arrays
+from .model.spec import Network
 from .errors import invalid
 from .hyper import check_int
-from .model import Params, n_params
+from .model import Params, init_params
 from .optimizers import get_optimizer
 from .optimizers.base import N_SCALARS
 from .schedules import get_schedule
 
 __all__ = ["train", "TrainResult", "LOSSES", "DIVERGENCE_FACTOR", "kernel_compile_seconds", "prepare"]
 
-LOSSES = {"bce": 0, "mse": 1}
+LOSSES = ("bce", "mse", "ce")
+"""Loss names (which fit which task: :data:`dlbench.model.spec.TASK_LOSSES`)."""
 DIVERGENCE_FACTOR = 1e3
 """A run diverged when its loss is non-finite or above ``DIVERGENCE_FACTOR * max(initial loss, 1)``."""
 
@@ -33,7 +35,8 @@ class TrainResult:
     """What one training run produced. Arrays are indexed by epoch: ``losses[k]`` and
     ``accuracies[k]`` are measured on the whole training set after ``k`` epochs (``k = 0`` is the
     initial parameters), ``learning_rates[k]`` is the rate used during epoch ``k`` and
-    ``elapsed[k]`` the training seconds after epoch ``k``."""
+    ``elapsed[k]`` the training seconds after epoch ``k``. For a regression task ``accuracies``
+    holds R² (see :attr:`r2`, :attr:`rmse`)."""
 
     losses: np.ndarray
     accuracies: np.ndarray
@@ -56,6 +59,20 @@ class TrainResult:
     test_losses: np.ndarray | None = None
     """Loss on the held-out set after each epoch (``None`` without one)."""
     test_accuracies: np.ndarray | None = None
+    task: str = "binary"
+    activation: str = "relu"
+    gradient_evaluations: int = 0
+    """Gradients of the training loss computed (mini-batch or full-batch), line searches included."""
+
+    @property
+    def rmse(self) -> np.ndarray | None:
+        """Root-mean-square error after each epoch (regression only; ``sqrt(2 loss)``)."""
+        return np.sqrt(2.0 * self.losses) if self.task == "regression" else None
+
+    @property
+    def r2(self) -> np.ndarray | None:
+        """R² on the training set after each epoch (regression only)."""
+        return self.accuracies if self.task == "regression" else None
 
     @property
     def final_loss(self) -> float:
@@ -71,19 +88,28 @@ class TrainResult:
         return float(self.accuracies[-1])
 
     def curve(self):
-        """The run as a tidy :class:`pandas.DataFrame`, one row per epoch."""
+        """The run as a tidy :class:`pandas.DataFrame`, one row per epoch: ``loss``, then
+        ``accuracy`` (classification) or ``rmse`` and ``r2`` (regression; the other columns NaN),
+        the same on the held-out set, ``lr`` and ``elapsed_s``."""
         import pandas as pd
 
         n = self.epochs_run + 1
         lrs = np.append(self.learning_rates, np.nan)[:n]
         missing = np.full(n, np.nan)
+        reg = self.task == "regression"
+        test_l = self.test_losses if self.test_losses is not None else missing
+        test_s = self.test_accuracies if self.test_accuracies is not None else missing
         return pd.DataFrame(
             {
                 "epoch": np.arange(n),
                 "loss": self.losses,
-                "accuracy": self.accuracies,
-                "test_loss": self.test_losses if self.test_losses is not None else missing,
-                "test_accuracy": self.test_accuracies if self.test_accuracies is not None else missing,
+                "accuracy": missing if reg else self.accuracies,
+                "rmse": np.sqrt(2.0 * self.losses) if reg else missing,
+                "r2": self.accuracies if reg else missing,
+                "test_loss": test_l,
+                "test_accuracy": missing if reg else test_s,
+                "test_rmse": np.sqrt(2.0 * test_l) if reg else missing,
+                "test_r2": test_s if reg else missing,
                 "lr": lrs,
                 "elapsed_s": self.elapsed,
             }
@@ -119,7 +145,7 @@ def prepare(
     epochs: int = 1000,
     lr: float | None = None,
     batch_size: int | None = None,
-    loss: str = "bce",
+    loss: str | None = "bce",
     tol: float | None = None,
     patience: int | None = None,
     schedule: str | None = None,
@@ -129,7 +155,7 @@ def prepare(
     """Check every option of a training run once (raises :class:`ConfigError`)."""
     spec = get_optimizer(optimizer)
     epochs = check_int(epochs, "epochs", "train", 1)
-    if loss not in LOSSES:
+    if loss is not None and loss not in LOSSES:
         raise invalid("loss", "train", "one of " + ", ".join(map(repr, LOSSES)), loss)
     if lr is None:
         lr = spec.default_lr
@@ -217,7 +243,7 @@ def _call_with_progress(fn, args, times, progress):
     return out["value"]
 
 
-def _run_kernel(X, y, theta, n_hidden, plan: _Plan, seed: int, progress=None, test=None):
+def _run_kernel(X, y, theta, net: Network, plan: _Plan, seed: int, progress=None, test=None):
     from .kernels.loop import STATUS_CONVERGED, STATUS_DIVERGED, STATUS_INTERRUPTED, train_loop
 
     E = plan.epochs
@@ -231,7 +257,7 @@ def _run_kernel(X, y, theta, n_hidden, plan: _Plan, seed: int, progress=None, te
     state = np.zeros((max(plan.n_slots, 1), theta.shape[0]))
     scalars = np.zeros(max(plan.n_scalars, N_SCALARS))
     args = (
-        X, y, theta, n_hidden, LOSSES[plan.loss],
+        X, y, theta, net.layers, net.activation_code, net.loss_code,
         plan.rule, plan.hp, state, scalars,
         plan.rates, plan.controller, plan.ctrl_hp,
         plan.batch_size, seed, plan.epochs, plan.tol, plan.patience, DIVERGENCE_FACTOR,
@@ -266,7 +292,8 @@ def kernel_compile_seconds() -> tuple[float, str]:
     plan = prepare("gd", 2, epochs=1)
     X = np.zeros((2, 1))
     y = np.array([0.0, 1.0])
-    _run_kernel(X, y, np.zeros(n_params(1, 1)), 1, plan, 0)
+    net = Network.make(1, (1,))
+    _run_kernel(X, y, np.zeros(net.n_params), net, plan, 0)
     seconds = time.perf_counter() - t0
     hits = sum(train_loop.stats.cache_hits.values())
     _compile["seconds"] = seconds
@@ -282,7 +309,7 @@ def train(
     epochs: int = 1000,
     lr: float | None = None,
     batch_size: int | None = None,
-    loss: str = "bce",
+    loss: str | None = None,
     seed: int = 0,
     tol: float | None = None,
     patience: int | None = None,
@@ -291,6 +318,8 @@ def train(
     progress=None,
     X_test=None,
     y_test=None,
+    task: str | None = None,
+    activation: str = "relu",
     **hyperparameters: Any,
 ) -> TrainResult:
     """Train the network from ``params`` (which is never modified) and return a :class:`TrainResult`.
@@ -306,30 +335,33 @@ def train(
     if given, are a held-out set measured after every epoch (``test_losses``) but never trained on.
     ``train_seconds`` is the compiled loop's own wall time (held-out evaluation left out).
     """
-    X, y = as_arrays(X, y)
     if not isinstance(params, Params):
         raise invalid("params", "train", "a dlbench.Params", type(params).__name__)
+    if task is None:
+        task = infer_task(y, params.n_outputs)
+    net = Network.make(params.n_features, params.hidden, params.n_outputs, activation, task, loss)
+    X, y = as_arrays(X, y, net.task, net.n_outputs)
     if params.n_features != X.shape[1]:
         raise invalid("params", "train", f"weights for {X.shape[1]} features", f"weights for {params.n_features}")
     seed = check_int(seed, "seed", "train", 0, 2**63)
     test = None
     if X_test is not None or y_test is not None:
-        X_test, y_test = as_arrays(X_test, y_test)
+        X_test, y_test = as_arrays(X_test, y_test, net.task, net.n_outputs, "X_test", "y_test")
         if X_test.shape[1] != X.shape[1]:
             raise invalid("X_test", "train", f"{X.shape[1]} features like X", f"{X_test.shape[1]}")
         test = (X_test, y_test)
-    plan = prepare(optimizer, X.shape[0], epochs, lr, batch_size, loss, tol, patience, schedule, schedule_params, hyperparameters)
+    plan = prepare(optimizer, X.shape[0], epochs, lr, batch_size, net.loss, tol, patience, schedule, schedule_params, hyperparameters)
     compile_seconds, _ = kernel_compile_seconds()
     theta = params.to_vector()
     losses, accs, lrs, times, epochs_run, converged, diverged, seconds, test_losses, test_accs = _run_kernel(
-        X, y, theta, params.n_hidden, plan, int(seed), progress, test
+        X, y, theta, net, plan, int(seed), progress, test
     )
     return TrainResult(
         losses=losses,
         accuracies=accs,
         learning_rates=lrs,
         elapsed=times,
-        params=Params.from_vector(theta, params.n_features, params.n_hidden),
+        params=Params.from_vector(theta, params.n_features, params.hidden, params.n_outputs),
         epochs_run=epochs_run,
         converged=converged,
         diverged=diverged,
@@ -345,7 +377,15 @@ def train(
         schedule_params=plan.schedule_params,
         test_losses=test_losses,
         test_accuracies=test_accs,
+        task=net.task,
+        activation=net.activation,
     )
+
+
+def infer_task(y, n_outputs: int) -> str:
+    """The task when none is named: ``multiclass`` for a network with several outputs, else
+    ``binary`` (a regression is always asked for by name, so a mistyped label is an error)."""
+    return "multiclass" if n_outputs > 1 else "binary"
 
 
 def check_experiment_run(experiment, run, n_samples: int | None = None) -> _Plan:
@@ -357,7 +397,7 @@ def check_experiment_run(experiment, run, n_samples: int | None = None) -> _Plan
     the real sizes before training)."""
     if n_samples is None:
         problems = experiment.resolved_problems()
-        sizes = [p.n_samples for p in problems if p.problem != "csv"]
+        sizes = [p.n_samples for p in problems if p.problem != "csv" and getattr(p, "n_samples", None)]
         n_samples = max(sizes) if len(sizes) == len(problems) else 2**62
     return prepare(
         run.optimizer, n_samples, experiment.epochs, run.lr, run.batch_size, experiment.loss,

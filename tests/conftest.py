@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 import dlbench
+import splitmix_oracle
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +24,21 @@ def random_problem(rng, n, d, h, scale=1.0):
         z1 = X @ theta[: d * h].reshape(d, h) + theta[d * h : d * h + h]
         if np.abs(z1).min() > 1e-3:
             return X, y, theta
+
+
+@pytest.fixture
+def reference_orders_from_oracle(monkeypatch):
+    """Give :func:`dlbench.reference.training.reference_train` its sample orders from the independent
+    pure-Python oracle (``splitmix_oracle.py``) instead of the kernel's own generator, so comparing
+    the kernel with the reference also checks the kernel's shuffle. Returns the list of
+    ``(seed, n_samples, epochs)`` the reference asked for (empty in full-batch mode)."""
+    import dlbench.reference.training as reference
+
+    calls = []
+
+    def orders(seed, n_samples, epochs):
+        calls.append((int(seed), int(n_samples), int(epochs)))
+        return np.array(splitmix_oracle.epoch_orders(int(seed), int(n_samples), int(epochs)), dtype=np.int64).reshape(epochs, n_samples)
+
+    monkeypatch.setattr(reference, "epoch_orders", orders)  # raises if the reference stops using it
+    return calls

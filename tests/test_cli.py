@@ -5,11 +5,13 @@ import os
 import re
 import stat
 
+import heldout_oracle as heldout
 import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+import dlbench
 from dlbench.cli import app
 from dlbench.study.compare import CURVE_COLUMNS
 from dlbench.results.tables import fmt_loss
@@ -225,7 +227,10 @@ def test_seeds_print_statistics_and_write_stats(tmp_path):
         values = summary.loc[summary["optimizer"] == row["optimizer"], "final_loss"]
         assert row["final_loss_mean"] == pytest.approx(values.mean(), rel=1e-12)
         assert row["final_loss_std"] == pytest.approx(values.std(ddof=1), rel=1e-12)
-        assert row["final_loss_ci_low"] < row["final_loss_mean"] < row["final_loss_ci_high"]
+        # Student t interval over 4 seeds: t_{0.975, 3} = 3.1824463052837084 (mpmath), s / sqrt(4)
+        half = 3.1824463052837084 * values.std(ddof=1) / 2
+        assert row["final_loss_ci_low"] == pytest.approx(values.mean() - half, rel=1e-12)
+        assert row["final_loss_ci_high"] == pytest.approx(values.mean() + half, rel=1e-12)
         assert fmt_loss(row["final_loss_mean"]) in result.stdout
 
 
@@ -250,12 +255,40 @@ def test_own_csv_data_with_test_split(tmp_path):
     assert curves["test_loss"].notna().all() and set(curves["problem"]) == {"mine"}
 
 
+def test_own_csv_data_test_split_is_scaled_with_the_training_statistics(tmp_path):
+    path = tmp_path / "shifted.csv"
+    X, y = heldout.write_shifted_csv(path, n=40, fraction=0.3, seed=4)
+    result = invoke("run", "-o", "gd", "--epochs", 1, "--data", path, "--target", "y", "--test-fraction", "0.3",
+                    "--seed", 4, "--hidden", 3, "--init", "uniform", "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    curves = pd.read_csv(only_folder(tmp_path / "out") / "curves.csv")
+    first = curves[curves["epoch"] == 0].iloc[0]
+    # by hand: split by the documented rule, z-scores with the training rows' statistics only
+    params = dlbench.init_params(2, 3, "uniform", 4)
+    (train_loss, test_loss), leaked = heldout.expected_initial_losses(X, y, params, 0.3, 4)
+    assert first["loss"] == pytest.approx(train_loss, rel=1e-12)
+    assert first["test_loss"] == pytest.approx(test_loss, rel=1e-12)
+    assert abs(leaked[1] - test_loss) > 0.1 * test_loss  # a leak would show
+
+
 def test_reach_reports_time_to_target(tmp_path):
     result = invoke("compare", "gd", "nesterov", "--epochs", 200, "--reach", "loss=0.6", "--out", tmp_path)
     assert result.exit_code == 0, result.output
     assert "time to target" in result.stdout and "target: loss <= 0.6" in result.stdout
-    summary = pd.read_csv(only_folder(tmp_path) / "summary.csv")
-    assert summary["epochs_to_target"].notna().any()
+    summary = pd.read_csv(only_folder(tmp_path) / "summary.csv").set_index("optimizer")
+    curves = pd.read_csv(only_folder(tmp_path) / "curves.csv")
+    reached = 0
+    for name in ("gd", "nesterov"):
+        # the definition, read off curves.csv: the first epoch whose loss is <= 0.6, and its elapsed time
+        curve = curves[curves["optimizer"] == name].sort_values("epoch")
+        hit = curve[curve["loss"] <= 0.6]
+        if hit.empty:
+            assert np.isnan(summary.loc[name, "epochs_to_target"]) and np.isnan(summary.loc[name, "seconds_to_target"])
+            continue
+        reached += 1
+        assert summary.loc[name, "epochs_to_target"] == hit["epoch"].iloc[0]
+        assert summary.loc[name, "seconds_to_target"] == pytest.approx(hit["elapsed_s"].iloc[0], rel=1e-12)
+    assert reached >= 1
 
 
 BAD_CSV = [

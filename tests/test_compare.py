@@ -3,6 +3,7 @@
 from dataclasses import replace
 from pathlib import Path
 
+import heldout_oracle as heldout
 import numpy as np
 import pandas as pd
 import pytest
@@ -26,6 +27,8 @@ def numbers(comparison):
 
 def test_repetition_seeds_are_fixed_and_distinct():
     assert repetition_seed(7, 0) == 7
+    # the documented rule, r > 0: NumPy's SeedSequence([7, r]), first 64-bit word, shifted right by one
+    assert [repetition_seed(7, r) for r in (1, 2, 3)] == [3317731564112288844, 9139555415570476218, 2530781778362038830]
     seeds = [repetition_seed(7, r) for r in range(1, 20)]
     assert len(set(seeds)) == 19 and all(0 <= s < 2**63 for s in seeds)
     assert seeds == [repetition_seed(7, r) for r in range(1, 20)]
@@ -63,22 +66,80 @@ def test_test_split_is_held_out_and_measured():
     c = compare(exp, repeat=1)
     rec = c.records[0]
     assert rec.result.test_losses is not None and len(rec.result.test_losses) == 41
-    from dlbench.data import split
-
     full = dlbench.make_dataset("random", 100, 10, seed=0)
-    from dlbench.study.compare import _sub_seed
-
-    train, test = split(full, 0.25, _sub_seed(repetition_seed(0, 0), 1))
-    assert (train.n_samples, test.n_samples) == (75, 25)
+    train_rows, test_rows = heldout.split_rows(100, 0.25, 0, 1)  # by hand, from the documented rule
+    assert (len(train_rows), len(test_rows)) == (75, 25)
+    X, y = full.X[train_rows], full.y[train_rows]  # synthetic data is not standardised
     params = dlbench.init_params(10, 8, "glorot", seed=0)
-    direct = dlbench.train(train.X, train.y, params, optimizer="gd", epochs=40, X_test=test.X, y_test=test.y)
+    direct = dlbench.train(X, y, params, optimizer="gd", epochs=40, X_test=full.X[test_rows], y_test=full.y[test_rows])
     np.testing.assert_array_equal(rec.result.losses, direct.losses)
     np.testing.assert_array_equal(rec.result.test_losses, direct.test_losses)
     # the held-out set never influences training
-    alone = dlbench.train(train.X, train.y, params, optimizer="gd", epochs=40)
+    alone = dlbench.train(X, y, params, optimizer="gd", epochs=40)
     np.testing.assert_array_equal(alone.losses, direct.losses)
     summary = c.summary()
     assert summary["test_loss"].iloc[0] == rec.result.test_losses[-1]
+
+
+def test_summary_csv_time_ratio_and_its_spread_by_hand(tmp_path):
+    from dlbench.results.writer import ResultsWriter
+
+    c = compare(small(epochs=5), repeat=3)
+    # Constructed timings (the three repeats of each run), so the expected ratios are known exactly.
+    seconds = {"gd": [3.52, 4.0, 4.48], "sgd": [11.4, 12.0, 12.6], "adam": [8.0, 8.0, 8.0]}
+    for rec in c.records:
+        rec.seconds, rec._row = seconds[rec.run.name], None
+    ResultsWriter(tmp_path).update(c)
+    summary = pd.read_csv(tmp_path / "summary.csv").set_index("optimizer")
+    # Medians and sample standard deviations (ddof=1): gd 4.0 +- 0.48 (12 %), sgd 12.0 +- 0.6 (5 %),
+    # adam 8.0 +- 0. gd is the fastest: its ratio to itself is exactly 1 +- 0.
+    # sgd: 12 / 4 = 3, sigma = 3 * sqrt(0.05^2 + 0.12^2) = 3 * 0.13 = 0.39 (hyperfine's propagation).
+    # adam: 8 / 4 = 2, sigma = 2 * sqrt(0^2 + 0.12^2) = 0.24.
+    np.testing.assert_allclose(summary.loc[["gd", "sgd", "adam"], "train_seconds"], [4.0, 12.0, 8.0], rtol=1e-15)
+    np.testing.assert_allclose(summary.loc[["gd", "sgd", "adam"], "train_seconds_std"], [0.48, 0.6, 0.0], rtol=1e-13, atol=0)
+    np.testing.assert_allclose(summary.loc[["gd", "sgd", "adam"], "time_ratio"], [1.0, 3.0, 2.0], rtol=1e-15)
+    np.testing.assert_allclose(summary.loc[["gd", "sgd", "adam"], "time_ratio_std"], [0.0, 0.39, 0.24], rtol=1e-13, atol=0)
+
+
+@pytest.fixture
+def shifted_csv(tmp_path):
+    """A CSV file whose test rows (seed 4, fraction 0.3) have far other means and spreads."""
+    path = tmp_path / "shifted.csv"
+    X, y = heldout.write_shifted_csv(path, n=40, fraction=0.3, seed=4)
+    return path, X, y, 4
+
+
+def test_csv_test_split_is_scaled_with_the_training_statistics(shifted_csv):
+    path, X, y, seed = shifted_csv
+    exp = replace(default_experiment(), file=str(path), target_column="y", test_fraction=0.3, epochs=1, n_hidden=3,
+                  init="uniform", seed=seed, runs=(Run("gd"),))
+    first = compare(exp, repeat=1).curves().query("epoch == 0").iloc[0]
+    # By hand: the split, then z-scores of both parts with the training rows' mean and std.
+    train_rows, test_rows = heldout.split_rows(len(y), 0.3, seed, 1)
+    assert (len(train_rows), len(test_rows)) == (28, 12)
+    Z_test = (X[test_rows] - X[train_rows].mean(axis=0)) / X[train_rows].std(axis=0)
+    assert np.abs(Z_test.mean(axis=0)).min() > 2  # the test part is far from the training part
+    params = dlbench.init_params(2, 3, "uniform", seed)  # repetition 0 starts from the base seed
+    (train_loss, test_loss), leaked = heldout.expected_initial_losses(X, y, params, 0.3, seed)
+    assert first["loss"] == pytest.approx(train_loss, rel=1e-12)
+    assert first["test_loss"] == pytest.approx(test_loss, rel=1e-12)
+    # The whole file's statistics (a leak) would give clearly other losses: the check can fail.
+    assert abs(leaked[0] - train_loss) > 0.1 * train_loss and abs(leaked[1] - test_loss) > 0.1 * test_loss
+
+
+def test_csv_validation_split_is_scaled_with_the_fitting_statistics(shifted_csv):
+    path, X, y, seed = shifted_csv
+    exp = replace(default_experiment(), file=str(path), target_column="y", test_fraction=0.3, epochs=1, n_hidden=3,
+                  init="uniform", seed=seed, runs=(Run("gd"),), tune="lr", budget=2)
+    trial = next(iter(compare(exp, repeat=1).trials.values())).result
+    # Tuning trials fit on the training part minus a validation split, scaled with the fitting rows only.
+    train_rows, _ = heldout.split_rows(len(y), 0.3, seed, 1)
+    fit_at, val_at = heldout.split_rows(len(train_rows), 0.2, seed, 2)
+    fit_rows, val_rows = train_rows[fit_at], train_rows[val_at]
+    mean, std = X[fit_rows].mean(axis=0), X[fit_rows].std(axis=0)
+    params = dlbench.init_params(2, 3, "uniform", seed)
+    assert trial.losses[0] == pytest.approx(heldout.bce_at((X[fit_rows] - mean) / std, y[fit_rows], params), rel=1e-12)
+    assert trial.test_losses[0] == pytest.approx(heldout.bce_at((X[val_rows] - mean) / std, y[val_rows], params), rel=1e-12)
 
 
 def test_tuning_protocol_grid_validation_and_selection():
@@ -134,6 +195,14 @@ def test_several_problems_give_a_profile():
     assert set(profile.columns) == {"optimizer", "tau", "rho", "score"}
     assert set(profile["optimizer"]) == {"gd", "sgd", "adam"}
     assert profile["score"].between(0, 1).all() and profile["rho"].between(0, 1).all()
+    # AlgoPerf's score by hand from summary.csv: per problem r = t / fastest t (never reached: inf),
+    # each problem credits max(0, 4 - max(r, 1)) / 3, averaged over the two problems.
+    summary = c.summary()
+    t = summary.assign(t=summary["seconds_to_target"].fillna(np.inf)).set_index(["problem", "optimizer"])["t"]
+    for name in ("gd", "sgd", "adam"):
+        credit = [max(0.0, 4.0 - max(t[p, name] / t[p].min(), 1.0)) / 3.0 if np.isfinite(t[p, name]) else 0.0
+                  for p in ("a", "b")]
+        assert profile.loc[profile["optimizer"] == name, "score"].iloc[0] == pytest.approx(np.mean(credit), rel=1e-12, abs=1e-15)
     assert set(c.summary()["problem"]) == {"a", "b"}
     stats = c.stats()
     assert len(stats) == 6 and {"final_loss_ci_low", "reached_target"} <= set(stats.columns)

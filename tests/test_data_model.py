@@ -51,8 +51,12 @@ def test_params_vector_round_trip():
     assert p.to_vector().size == 3 * 2 + 2 * 2 + 1
 
 
-@pytest.mark.parametrize("kwargs", [{"init": "zeros"}, {"n_hidden": 0}, {"n_features": 0}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"init": "zeros"}, {"hidden": -1}, {"hidden": "8,0"}, {"hidden": "a,b"}, {"hidden": [8] * 17}, {"hidden": 65537},
+     {"n_features": 0}, {"n_outputs": 0}],
+)
 def test_init_params_bad_input(kwargs):
-    args = {"n_features": 3, "n_hidden": 2, **kwargs}
+    args = {"n_features": 3, "hidden": 2, **kwargs}
     with pytest.raises(ConfigError):
         dlbench.init_params(**args)

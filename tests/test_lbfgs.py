@@ -27,7 +27,8 @@ from dlbench.optimizers import lbfgs as L
 from dlbench.reference.lbfgs import lbfgs_step
 from dlbench.reference.network import loss_grad as reference_loss_grad
 from dlbench.reference.training import reference_train
-from dlbench.training import LOSSES, train
+from dlbench.model.spec import Network
+from dlbench.training import train
 
 RTOL = 1e-9
 
@@ -42,13 +43,13 @@ def run_kernel(X, y, theta0, n_hidden, epochs, lr=1.0, loss="bce", **hyperparame
     hp = np.array(spec.kernel_hp(values))
     theta = theta0.copy()
     grad = np.zeros_like(theta)
-    ws = workspace(X, y, n_hidden)
-    code = LOSSES[loss]
-    value, _ = full_loss_grad(theta, ws, code, grad, True)
+    net = Network.make(X.shape[1], (n_hidden,), 1, "relu", "binary", loss)
+    ws = workspace(X, y, net.layers, net.activation_code, net.loss_code, 0)
+    value, _ = full_loss_grad(theta, ws, grad, True)
     losses, func_evals = [value], []
     for _ in range(epochs):
-        lbfgs_epoch(theta, ws, code, grad, state, scalars, hp, lr, value)
-        value, _ = full_loss_grad(theta, ws, code, grad, True)
+        lbfgs_epoch(theta, ws, grad, state, scalars, hp, lr, value)
+        value, _ = full_loss_grad(theta, ws, grad, True)
         losses.append(value)
         func_evals.append(int(scalars[L.FUNC_EVALS]))
     return np.array(losses), np.array(func_evals), theta, state, scalars

@@ -18,8 +18,11 @@ from dlbench.model import Params
 from dlbench.optimizers import OPTIMIZERS, get_optimizer
 from dlbench.optimizers.base import N_SCALARS
 from dlbench.reference.optimizers import REFERENCE_RULES
+
 from dlbench.reference.training import reference_train
 from dlbench.training import train
+
+_LAYOUT = np.zeros((1, 5), dtype=np.int64)  # the elementwise rules ignore the layout
 
 FIRST_ORDER = [name for name, spec in OPTIMIZERS.items() if spec.rule < 20]
 """Optimizers whose rule is one call per gradient (codes 0-19); L-BFGS (30) has its own tests."""
@@ -43,7 +46,7 @@ def step_both(name, lr, step, hp, slots=(), scalars=(), ref_state=None, theta=TH
     sc = np.zeros(max(n_scalars, N_SCALARS))
     sc[: len(scalars)] = scalars
     th = theta.copy()
-    apply_update(spec.rule, th, grad.copy(), state, sc, np.array(spec.kernel_hp(values) or [0.0]), float(lr), step)
+    apply_update(spec.rule, th, grad.copy(), state, sc, np.array(spec.kernel_hp(values) or [0.0]), float(lr), step, _LAYOUT)
     ref_state = {k: (np.array(v, dtype=float) if not np.isscalar(v) else v) for k, v in (ref_state or {}).items()}
     ref_th = theta.copy()
     REFERENCE_RULES[spec.rule](ref_th, grad.copy(), ref_state, {**values, **spec.fixed}, float(lr), step)
@@ -374,7 +377,7 @@ def test_kernel_matches_reference_over_random_steps(seed, name, hp):
         grad = rng.normal(size=theta.size) * rng.choice([1e-3, 1.0, 10.0])
         grad[rng.random(theta.size) < 0.1] = 0.0
         lr = 0.05 * (1 + 0.5 * math.sin(step))  # a varying rate, as under a schedule
-        apply_update(spec.rule, theta, grad.copy(), state, scalars, hpv, lr, step)
+        apply_update(spec.rule, theta, grad.copy(), state, scalars, hpv, lr, step, _LAYOUT)
         REFERENCE_RULES[spec.rule](ref_theta, grad.copy(), ref_state, ref_hp, lr, step)
         np.testing.assert_allclose(theta, ref_theta, rtol=1e-12, atol=1e-14, err_msg=f"step {step}")
     assert np.all(np.isfinite(theta))
@@ -443,11 +446,12 @@ def problem():
 
 
 @pytest.mark.parametrize("name", FIRST_ORDER)
-def test_minibatch_training_matches_reference(problem, name):
+def test_minibatch_training_matches_reference(problem, name, reference_orders_from_oracle):
     X, y, params = problem
     lr = {"lion": 1e-3}.get(name)
     result = train(X, y, params, optimizer=name, epochs=20, batch_size=8, lr=lr, seed=7)
     losses, _, lrs, theta = reference_train(X, y, params, optimizer=name, epochs=20, batch_size=8, lr=lr, seed=7)
+    assert reference_orders_from_oracle == [(7, 40, 20)]  # the reference's orders came from the independent oracle
     assert result.epochs_run == 20 and not result.diverged
     assert np.all(np.isfinite(result.losses))
     np.testing.assert_allclose(result.losses, losses, rtol=1e-9, atol=0)

@@ -172,6 +172,18 @@ def test_ratio_with_uncertainty_by_hand():
     assert std == pytest.approx(2.5 * math.sqrt(0.33), rel=1e-15)
 
 
+def test_ratio_with_uncertainty_worked_example():
+    # hyperfine's propagation for r = a / b: sigma_r = r * sqrt((sigma_a / a)^2 + (sigma_b / b)^2).
+    # a = 12 +- 0.6 s (5 %), b = 4 +- 0.48 s (12 %): r = 3, sqrt(0.05^2 + 0.12^2) = sqrt(0.0169) = 0.13,
+    # sigma_r = 3 * 0.13 = 0.39. (Relative errors added linearly would give 3 * 0.17 = 0.51.)
+    ratio, std = ratio_with_uncertainty(12.0, 0.6, 4.0, 0.48)
+    assert ratio == 3.0
+    assert std == pytest.approx(0.39, rel=1e-14)
+    # b exact (sigma_b = 0): only a's 5 % remains, 3 * 0.05 = 0.15; and the other way round 3 * 0.12.
+    assert ratio_with_uncertainty(12.0, 0.6, 4.0, 0.0)[1] == pytest.approx(0.15, rel=1e-14)
+    assert ratio_with_uncertainty(12.0, 0.0, 4.0, 0.48)[1] == pytest.approx(0.36, rel=1e-14)
+
+
 def test_ratio_with_uncertainty_edge_cases():
     assert ratio_with_uncertainty(3.0, 0.1, 0.0, 0.1)[0] == math.inf
     assert ratio_with_uncertainty(0.0, 0.0, 0.0, 0.0)[0] == 1.0

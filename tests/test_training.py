@@ -5,9 +5,9 @@ import pytest
 
 import dlbench
 from dlbench.errors import ConfigError
-from dlbench.kernels.rng import epoch_orders
 from dlbench.reference.network import loss_grad as ref_loss_grad
 from dlbench.reference.training import reference_train
+from splitmix_oracle import epoch_orders as oracle_orders
 
 
 @pytest.fixture(scope="module")
@@ -29,20 +29,22 @@ def test_full_batch_methods_equal_reference_for_100_epochs(problem, optimizer, l
 
 
 @pytest.mark.parametrize("optimizer,batch_size", [("sgd", None), ("minibatch", None), ("minibatch", 7)])
-def test_stochastic_methods_equal_reference_step_by_step(problem, optimizer, batch_size):
+def test_stochastic_methods_equal_reference_step_by_step(problem, optimizer, batch_size, reference_orders_from_oracle):
+    # the reference draws its sample orders from the independent oracle, not the kernel's generator
     X, y, params = problem
     result = dlbench.train(X, y, params, optimizer=optimizer, epochs=30, lr=0.05, batch_size=batch_size, seed=3)
     losses, accs, _, theta = reference_train(X, y, params, optimizer=optimizer, epochs=30, lr=0.05, batch_size=batch_size, seed=3)
+    assert reference_orders_from_oracle == [(3, 100, 30)]
     np.testing.assert_allclose(result.losses, losses, rtol=1e-10, atol=0)
     np.testing.assert_allclose(result.params.to_vector(), theta, rtol=1e-9, atol=1e-12)
 
 
 def test_sgd_takes_one_sample_per_step_in_a_fresh_order_each_epoch(problem):
     X, y, params = problem
-    orders = epoch_orders(11, X.shape[0], 3)
+    orders = oracle_orders(11, X.shape[0], 3)  # the documented SplitMix64 + Fisher-Yates, in pure Python
     assert all(sorted(o) == list(range(100)) for o in orders)
-    assert not np.array_equal(orders[0], orders[1])
-    # one epoch of sgd by hand, in the kernel's order
+    assert orders[0] != orders[1]
+    # one epoch of sgd by hand, in that order
     theta = params.to_vector()
     for i in orders[0]:
         _, _, g = ref_loss_grad(theta, X[i : i + 1], y[i : i + 1], 8)
@@ -53,7 +55,7 @@ def test_sgd_takes_one_sample_per_step_in_a_fresh_order_each_epoch(problem):
 
 def test_minibatch_last_batch_may_be_smaller_and_gradient_is_the_batch_mean(problem):
     X, y, params = problem
-    orders = epoch_orders(2, 100, 1)[0]
+    orders = oracle_orders(2, 100, 1)[0]
     theta = params.to_vector()
     for start in range(0, 100, 32):  # 32, 32, 32, 4
         idx = orders[start : start + 32]
@@ -145,7 +147,9 @@ def test_result_fields_and_indexing(problem):
     assert np.all(np.diff(r.elapsed) >= 0)
     assert r.batch_size == 32 and r.lr == dlbench.get_optimizer("minibatch").default_lr
     curve = r.curve()
-    assert list(curve.columns) == ["epoch", "loss", "accuracy", "test_loss", "test_accuracy", "lr", "elapsed_s"]
+    assert list(curve.columns) == ["epoch", "loss", "accuracy", "rmse", "r2", "test_loss", "test_accuracy", "test_rmse",
+                                   "test_r2", "lr", "elapsed_s"]
+    assert curve["rmse"].isna().all() and curve["r2"].isna().all()  # classification: accuracy only
     assert len(curve) == 21 and curve["test_loss"].isna().all()
 
 

@@ -38,7 +38,9 @@ OptimizerName = Enum("OptimizerName", {name: name for name in OPTIMIZERS}, type=
 ScheduleName = Enum("ScheduleName", {name: name for name in SCHEDULES}, type=str)
 
 
-ProblemName = Enum("ProblemName", {name: name for name in ("random", "teacher", "linear", "xor", "circles")}, type=str)
+ProblemName = Enum("ProblemName", {name: name for name in (
+    "random", "teacher", "linear", "xor", "circles", "blobs", "spirals", "regression",
+    "breast_cancer", "iris", "wine", "digits", "diabetes")}, type=str)
 
 
 class TuneName(str, Enum):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 import warnings
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConfigError, invalid
-from .dataset import Dataset
+from .dataset import TASKS, Dataset
 
 __all__ = ["load_csv"]
 
@@ -20,17 +19,29 @@ __all__ = ["load_csv"]
 _MISSING = {"", "nan", "-nan", "+nan", "na", "n/a", "#n/a", "null", "none", "<na>"}
 
 
-def load_csv(path, target: str) -> Dataset:
-    """Read a binary classification data set from a CSV file (comma-separated, UTF-8, with a header).
+def load_csv(path, target: str, task: str | None = None) -> Dataset:
+    """Read a data set from a CSV file (comma-separated, UTF-8, with a header).
 
-    ``target`` names the label column; every other column is a feature and must hold numbers
-    (finite, no missing cells). The target must hold exactly two distinct values, of any type;
-    they are ordered as numbers if every value is a number, as booleans if every value is
-    true/false (false < true), else as strings (cells stripped of surrounding spaces), and the
-    smaller becomes label 0, the larger label 1: ``Dataset.classes`` holds them in that order.
+    ``target`` names the target column; every other column is a feature and must hold numbers
+    (finite, no missing cells). ``task`` is ``"binary"``, ``"multiclass"``, ``"regression"`` or
+    ``None`` to infer it from the target:
+
+    - two distinct values: ``binary``;
+    - three or more, all integers, or any that are not all numbers (strings, booleans):
+      ``multiclass``;
+    - three or more numbers, not all integers: ``regression``.
+
+    For classification the target may hold values of any type; they are ordered as numbers if
+    every value is a number, as booleans if every value is true/false (false < true), else as
+    strings (cells stripped of surrounding spaces), and the k-th smallest becomes label k:
+    ``Dataset.classes`` holds them in that order. A ``binary`` target must hold exactly two
+    distinct values, a ``multiclass`` one at least two, each with at least two samples. A
+    ``regression`` target must hold finite numbers, taken as they are (``classes`` is ``()``).
     Blank lines are skipped; line numbers in error messages count the header as line 1.
     The data set is named after the file's stem.
     """
+    if task is not None and task not in TASKS:
+        raise invalid("task", "load_csv", "one of " + ", ".join(map(repr, TASKS)) + " or None (infer it)", task)
     import pandas as pd
 
     path = Path(path)
@@ -80,8 +91,8 @@ def load_csv(path, target: str) -> Dataset:
     X = np.empty((len(df), len(features)), dtype=np.float64)
     for j, column in enumerate(features):
         X[:, j] = _numeric_column(df[column], column, line, where, target)
-    y, classes = _binary_target(df[target], target, line, where)
-    return Dataset(np.ascontiguousarray(X), y, path.stem, None, classes)
+    y, classes, task = _target(df[target], target, line, where, task)
+    return Dataset(np.ascontiguousarray(X), y, path.stem, None, classes, task)
 
 
 def _numeric_column(cells, column: str, line: np.ndarray, where: str, target: str) -> np.ndarray:
@@ -104,8 +115,8 @@ def _numeric_column(cells, column: str, line: np.ndarray, where: str, target: st
     return values
 
 
-def _binary_target(cells, target: str, line: np.ndarray, where: str):
-    """Labels 0/1 from a column of exactly two distinct values, and those values in label order."""
+def _target(cells, target: str, line: np.ndarray, where: str, task: str | None):
+    """``(y, classes, task)`` from the target column, for the given task or the inferred one."""
     import pandas as pd
 
     text = cells.str.strip()
@@ -115,18 +126,60 @@ def _binary_target(cells, target: str, line: np.ndarray, where: str):
         raise ConfigError(f"{where} has a missing value (empty or NaN) in the target column {target!r} at line {line[i]}.")
     lowered = text.str.lower()
     numbers = pd.to_numeric(text, errors="coerce")
+    numeric = False
     if lowered.isin(("true", "false")).all():
         values = (lowered == "true").to_numpy()
     elif not numbers.isna().any():
-        values = numbers.to_numpy()
+        values, numeric = numbers.to_numpy(), True
     else:
         values = text.to_numpy(dtype=object)
+    if task == "regression":
+        return _regression_target(cells, numbers, target, line, where), (), "regression"
     distinct = sorted(set(values.tolist()))
-    if len(distinct) != 2:
+    inferred = task is None
+    if inferred:
+        if len(distinct) == 2:
+            task = "binary"
+        elif len(distinct) >= 3:
+            integral = not numeric or bool(np.all(np.isfinite(values) & (values == np.floor(values))))
+            if not integral:
+                return _regression_target(cells, numbers, target, line, where), (), "regression"
+            task = "multiclass"
+    file = where[len("The CSV file "):]
+    if task == "binary" and len(distinct) != 2 or len(distinct) < 2:
         shown = ", ".join(map(repr, distinct[:5])) + (", ..." if len(distinct) > 5 else "")
+        how_many = "exactly two" if task == "binary" else "at least two"
         raise ConfigError(
-            f"The target column {target!r} of the CSV file {where[len('The CSV file '):]} must hold exactly two "
+            f"The target column {target!r} of the CSV file {file} must hold {how_many} "
             f"distinct values; it has {len(distinct)}: {shown}."
         )
-    y = (values == distinct[1]).astype(np.float64)
-    return np.ascontiguousarray(y), tuple(distinct)
+    index = {value: k for k, value in enumerate(distinct)}
+    y = np.fromiter((index[v] for v in values.tolist()), dtype=np.float64, count=len(values))
+    if task == "multiclass":
+        counts = np.bincount(y.astype(np.intp), minlength=len(distinct))
+        single = counts[y.astype(np.intp)] == 1
+        if single.any():
+            i = int(np.argmax(single))
+            n_single = int(np.sum(counts == 1))
+            which = (f"a class with a single sample: {distinct[int(y[i])]!r} at line {line[i]}" if n_single == 1 else
+                     f"{n_single} classes with a single sample, the first {distinct[int(y[i])]!r} at line {line[i]}")
+            hint = " (for a real-valued target, pass task='regression')" if inferred and numeric else ""
+            raise ConfigError(
+                f"The target column {target!r} of the CSV file {file} has {which}; every class of a multiclass "
+                f"target needs at least two samples{hint}."
+            )
+    return np.ascontiguousarray(y), tuple(distinct), task
+
+
+def _regression_target(cells, numbers, target: str, line: np.ndarray, where: str) -> np.ndarray:
+    """The target as float64, or an error naming the first non-numeric or infinite cell."""
+    values = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        i = int(np.argmax(bad))
+        what = "an infinite" if np.isinf(values[i]) else "a non-numeric"
+        raise ConfigError(
+            f"{where} has {what} value {cells.iloc[i]!r} in the target column {target!r} at line {line[i]}; "
+            f"a regression target must hold finite numbers."
+        )
+    return np.ascontiguousarray(values)

@@ -21,7 +21,8 @@ def split(dataset: Dataset, fraction: float, seed: int = 0) -> tuple[Dataset, Da
 
     The samples are permuted with ``numpy.random.default_rng(seed).permutation(N)``; the first
     ``round(fraction * N)`` (Python's rounding) are held out, the rest are the training set, each
-    in that permuted order. Not stratified. Both parts must be non-empty.
+    in that permuted order. Not stratified, for every task: a small class may be missing from a
+    part. Both parts must be non-empty; they keep the data set's ``task`` and ``classes``.
     """
     if isinstance(fraction, bool) or not isinstance(fraction, (int, float, np.integer, np.floating)) or not 0.0 < fraction < 1.0:
         raise invalid("fraction", "split", "a float in (0, 1)", fraction)
@@ -43,7 +44,8 @@ def standardize(train: Dataset, *others: Dataset) -> tuple[Dataset, ...]:
     Returns ``(train', *others')``: new data sets, ``(X - mean) / std`` with the statistics of
     ``train`` only, applied to every data set. A constant feature of ``train`` (all values equal)
     has its std taken as 1 and its value as the mean, so it becomes exactly 0 in ``train``.
-    The inputs are not modified.
+    Only ``X`` changes: the target ``y`` is never standardised, a regression target included (its
+    scale is part of the problem), and ``task`` and ``classes`` are kept. The inputs are not modified.
     """
     for i, other in enumerate(others):
         if other.n_features != train.n_features:

@@ -11,6 +11,7 @@ from numba import njit
 from ._config import JIT
 from ..optimizers import adam as _adam
 from ..optimizers import adaptive as _adaptive
+from ..optimizers import lars as _lars
 from ..optimizers import lion as _lion
 from ..optimizers import rprop as _rprop
 from ..optimizers import sgd as _sgd
@@ -28,14 +29,16 @@ _nadam_update = njit(**JIT)(_adam.nadam_update)
 _radam_update = njit(**JIT)(_adam.radam_update)
 _rprop_update = njit(**JIT)(_rprop.rprop_update)
 _lion_update = njit(**JIT)(_lion.lion_update)
+_lars_update = njit(**JIT)(_lars.lars_update)
 _bold_driver_step = njit(**JIT)(_basic.bold_driver_step)
 _plateau_step = njit(**JIT)(_plateau.plateau_step)
 _adaptive_step = njit(**JIT)(_sklearn.adaptive_step)
 
 
 @njit(**JIT)
-def apply_update(rule, theta, grad, state, scalars, hp, lr, step):
-    """Apply the update rule with code ``rule`` in place."""
+def apply_update(rule, theta, grad, state, scalars, hp, lr, step, layers):
+    """Apply the update rule with code ``rule`` in place. ``layers`` is the parameter layout
+    (:func:`dlbench.model.spec.layout`), passed on to the rules that work per layer."""
     if rule == _sgd.RULE_SGD:
         _sgd_update(theta, grad, state, scalars, hp, lr, step)
     elif rule == _adaptive.RULE_ADAGRAD:
@@ -56,6 +59,8 @@ def apply_update(rule, theta, grad, state, scalars, hp, lr, step):
         _rprop_update(theta, grad, state, scalars, hp, lr, step)
     elif rule == _lion.RULE_LION:
         _lion_update(theta, grad, state, scalars, hp, lr, step)
+    elif rule == _lars.RULE_LARS:
+        _lars_update(theta, grad, state, scalars, hp, lr, step, layers)
     else:
         raise ValueError("unknown update rule")
 

@@ -86,16 +86,16 @@ def _cubic_between(x1, f1, g1, x2, f2, g2):
 
 
 @njit(**JIT)
-def _directional_evaluate(theta, t, d, trial, g_out, ws, loss_code):
+def _directional_evaluate(theta, t, d, trial, g_out, ws):
     """Loss at ``theta + t d`` with its gradient in ``g_out``; ``theta`` does not move."""
     for i in range(theta.shape[0]):
         trial[i] = theta[i] + t * d[i]
-    loss, _ = full_loss_grad(trial, ws, loss_code, g_out, True)
+    loss, _ = full_loss_grad(trial, ws, g_out, True)
     return loss
 
 
 @njit(**JIT)
-def _strong_wolfe(theta, t, d, f, g, gtd, max_ls, work, ws, loss_code):
+def _strong_wolfe(theta, t, d, f, g, gtd, max_ls, work, ws):
     """torch's ``_strong_wolfe`` from ``theta`` along ``d``: returns ``(f_new, t, ls_func_evals)``
     and leaves the gradient at the accepted point in ``g`` (which holds the gradient at ``theta``
     on entry). ``work`` is five rows: trial point, new, previous and the two bracket gradients."""
@@ -108,7 +108,7 @@ def _strong_wolfe(theta, t, d, f, g, gtd, max_ls, work, ws, loss_code):
     bracket_gtd = np.zeros(2)
 
     d_norm = _abs_max(d, 1.0)
-    f_new = _directional_evaluate(theta, t, d, trial, g_new, ws, loss_code)
+    f_new = _directional_evaluate(theta, t, d, trial, g_new, ws)
     ls_func_evals = 1
     gtd_new = _dot(g_new, d)
 
@@ -143,7 +143,7 @@ def _strong_wolfe(theta, t, d, f, g, gtd, max_ls, work, ws, loss_code):
         f_prev = f_new
         g_prev[:] = g_new
         gtd_prev = gtd_new
-        f_new = _directional_evaluate(theta, t, d, trial, g_new, ws, loss_code)
+        f_new = _directional_evaluate(theta, t, d, trial, g_new, ws)
         ls_func_evals += 1
         gtd_new = _dot(g_new, d)
         ls_iter += 1
@@ -206,7 +206,7 @@ def _strong_wolfe(theta, t, d, f, g, gtd, max_ls, work, ws, loss_code):
             insuf_progress = False
 
         # evaluate new point
-        f_new = _directional_evaluate(theta, t, d, trial, g_new, ws, loss_code)
+        f_new = _directional_evaluate(theta, t, d, trial, g_new, ws)
         ls_func_evals += 1
         gtd_new = _dot(g_new, d)
         ls_iter += 1
@@ -243,7 +243,7 @@ def _strong_wolfe(theta, t, d, f, g, gtd, max_ls, work, ws, loss_code):
 
 
 @njit(**JIT)
-def lbfgs_epoch(theta, ws, loss_code, grad, state, scalars, hp, lr, loss):
+def lbfgs_epoch(theta, ws, grad, state, scalars, hp, lr, loss):
     """One ``torch.optim.LBFGS.step(closure)`` from ``theta`` (updated in place).
 
     ``grad`` and ``loss`` hold the closure's value at ``theta`` (the step's first evaluation);
@@ -350,7 +350,7 @@ def lbfgs_epoch(theta, ws, loss_code, grad, state, scalars, hp, lr, loss):
         ls_func_evals = 0
         if strong_wolfe:
             loss, t, ls_func_evals = _strong_wolfe(
-                theta, t, d, loss, flat_grad, gtd, max_eval - current_evals, work, ws, loss_code
+                theta, t, d, loss, flat_grad, gtd, max_eval - current_evals, work, ws
             )
             for i in range(P):
                 theta[i] = theta[i] + t * d[i]
@@ -360,7 +360,7 @@ def lbfgs_epoch(theta, ws, loss_code, grad, state, scalars, hp, lr, loss):
             for i in range(P):
                 theta[i] = theta[i] + t * d[i]
             if n_iter != max_iter:
-                loss, _ = full_loss_grad(theta, ws, loss_code, flat_grad, True)
+                loss, _ = full_loss_grad(theta, ws, flat_grad, True)
                 opt_cond = _abs_max(flat_grad, 1.0) <= tolerance_grad
                 ls_func_evals = 1
 

@@ -12,7 +12,7 @@ from ..optimizers.lbfgs import RULE_LBFGS
 from .clock import now, ticks
 from .dispatch import apply_update, controller_step
 from .lbfgs import lbfgs_epoch
-from .network import COLUMNS_FROM, columns_loss_grad, full_loss_grad, gather_columns, loss_grad, workspace
+from .network import batch_loss_grad, full_loss_grad, workspace
 from .rng import shuffle
 
 STATUS_RAN = 0
@@ -29,36 +29,32 @@ def _all_finite(a):
 
 
 @njit(**JIT)
-def _epoch(ws, theta, order, batch_size, loss_code, grad, XB, yb, rule, hp, state, scalars, lr, step, loss, rng):
-    """One epoch; returns ``(loss, accuracy, step)`` at the new parameters, with ``grad`` the
+def _epoch(ws, theta, order, batch_size, grad, rule, hp, state, scalars, lr, step, loss, rng):
+    """One epoch; returns ``(loss, score, step)`` at the new parameters, with ``grad`` the
     gradient there in full-batch mode."""
-    X, y, XT, Z, z, dz, z1, ident = ws
-    N = X.shape[0]
+    N = ws[0].shape[0]
+    layers = ws[3]
     if batch_size >= N:
         step += 1
         if rule == RULE_LBFGS:
-            lbfgs_epoch(theta, ws, loss_code, grad, state, scalars, hp, lr, loss)
+            lbfgs_epoch(theta, ws, grad, state, scalars, hp, lr, loss)
         else:
-            apply_update(rule, theta, grad, state, scalars, hp, lr, step)
-        new_loss, new_acc = full_loss_grad(theta, ws, loss_code, grad, True)
+            apply_update(rule, theta, grad, state, scalars, hp, lr, step, layers)
+        new_loss, new_acc = full_loss_grad(theta, ws, grad, True)
         return new_loss, new_acc, step
     shuffle(order, rng)
     for start in range(0, N, batch_size):
         stop = min(start + batch_size, N)
-        if stop - start >= COLUMNS_FROM:
-            gather_columns(X, y, order, start, stop, XB, yb)
-            columns_loss_grad(theta, XB, yb, stop - start, loss_code, grad, Z, z, dz, True)
-        else:
-            loss_grad(theta, X, y, order, start, stop, loss_code, grad, z1, True)
+        batch_loss_grad(theta, ws, order, start, stop, grad)
         step += 1
-        apply_update(rule, theta, grad, state, scalars, hp, lr, step)
-    new_loss, new_acc = full_loss_grad(theta, ws, loss_code, grad, False)
+        apply_update(rule, theta, grad, state, scalars, hp, lr, step, layers)
+    new_loss, new_acc = full_loss_grad(theta, ws, grad, False)
     return new_loss, new_acc, step
 
 
 @njit(**JIT)
 def train_loop(
-    X, y, theta, n_hidden, loss_code,
+    X, y, theta, layers, act, loss_code,
     rule, hp, state, scalars,
     rates, controller, ctrl_hp,
     batch_size, seed, epochs, tol, patience, div_factor,
@@ -89,12 +85,10 @@ def train_loop(
     rng[0] = np.uint64(seed)
     grad = np.zeros(P)
     test_grad = np.zeros(P)
-    ws = workspace(X, y, n_hidden)
-    ws_test = workspace(X_test, y_test, n_hidden)
+    bcap = min(batch_size, N) if batch_size < N else 0
+    ws = workspace(X, y, layers, act, loss_code, bcap)
+    ws_test = workspace(X_test, y_test, layers, act, loss_code, 0)
     has_test = X_test.shape[0] > 0
-    bcap = min(batch_size, N)
-    XB = np.empty((X.shape[1], bcap))
-    yb = np.empty(bcap)
     cstate = np.zeros(8)
     undo = controller != 0
     theta_old = theta.copy()
@@ -102,12 +96,12 @@ def train_loop(
     scalars_old = scalars.copy()
     grad_old = grad.copy()
 
-    loss, acc = full_loss_grad(theta, ws, loss_code, grad, batch_size >= N)
+    loss, acc = full_loss_grad(theta, ws, grad, batch_size >= N)
     losses[0] = loss
     accs[0] = acc
     times[0] = 0.0
     if has_test:
-        test_losses[0], test_accs[0] = full_loss_grad(theta, ws_test, loss_code, test_grad, False)
+        test_losses[0], test_accs[0] = full_loss_grad(theta, ws_test, test_grad, False)
     if not math.isfinite(loss) or not _all_finite(theta):
         return 0, STATUS_DIVERGED, 0.0
     limit = div_factor * max(loss, 1.0)
@@ -134,7 +128,7 @@ def train_loop(
             grad_old[:] = grad
         step_old = step
         new_loss, new_acc, step = _epoch(
-            ws, theta, order, batch_size, loss_code, grad, XB, yb, rule, hp, state, scalars, lr, step, loss, rng
+            ws, theta, order, batch_size, grad, rule, hp, state, scalars, lr, step, loss, rng
         )
         stop_now = False
         if controller != 0:
@@ -152,7 +146,7 @@ def train_loop(
         times[epoch + 1] = ticks() - k0 - held_out
         if has_test:  # measured outside the training time
             k1 = ticks()
-            test_losses[epoch + 1], test_accs[epoch + 1] = full_loss_grad(theta, ws_test, loss_code, test_grad, False)
+            test_losses[epoch + 1], test_accs[epoch + 1] = full_loss_grad(theta, ws_test, test_grad, False)
             held_out += ticks() - k1
         if not math.isfinite(new_loss) or new_loss > limit or not _all_finite(theta):
             epochs_run, status = epoch + 1, STATUS_DIVERGED

@@ -16,26 +16,33 @@ from ..kernels.rng import epoch_orders
 from ..model import Params
 from ..optimizers import get_optimizer
 from ..schedules import get_schedule
-from ..training import DIVERGENCE_FACTOR, prepare
+from ..model.spec import Network
+from ..training import DIVERGENCE_FACTOR, infer_task, prepare
 from .controllers import REFERENCE_CONTROLLERS
 from .lbfgs import REFERENCE_CLOSURE_RULES
 from .network import loss_grad
 from .optimizers import REFERENCE_RULES
 
 
-def reference_train(X, y, params: Params, optimizer="gd", epochs=1000, lr=None, batch_size=None, loss="bce",
-                    seed=0, tol=None, patience=None, schedule=None, schedule_params=None, **hyperparameters):
-    """Same arguments as :func:`dlbench.train`; returns ``(losses, accuracies, lrs, theta)``."""
+def reference_train(X, y, params: Params, optimizer="gd", epochs=1000, lr=None, batch_size=None, loss=None,
+                    seed=0, tol=None, patience=None, schedule=None, schedule_params=None, task=None, activation="relu",
+                    orders=None, **hyperparameters):
+    """Same arguments as :func:`dlbench.train`; returns ``(losses, accuracies, lrs, theta)``.
+
+    ``orders`` (epochs × N), if given, are the mini-batch sample orders; by default they come from
+    the kernel's generator (:func:`dlbench.kernels.rng.epoch_orders`)."""
     X = np.ascontiguousarray(X, dtype=np.float64)
     y = np.ascontiguousarray(y, dtype=np.float64)
-    plan = prepare(optimizer, X.shape[0], epochs, lr, batch_size, loss, tol, patience, schedule, schedule_params, hyperparameters)
+    net = Network.make(params.n_features, params.hidden, params.n_outputs, activation,
+                       task or infer_task(y, params.n_outputs), loss)
+    plan = prepare(optimizer, X.shape[0], epochs, lr, batch_size, net.loss, tol, patience, schedule, schedule_params, hyperparameters)
     spec = get_optimizer(plan.optimizer)
     hp = {**plan.hyperparameters, **spec.fixed}
     closure_rule = REFERENCE_CLOSURE_RULES.get(plan.rule)
     rule = None if closure_rule else REFERENCE_RULES[plan.rule]
     controller = REFERENCE_CONTROLLERS.get(plan.controller)
     ctrl_hp = get_schedule(plan.schedule).check(plan.schedule_params)
-    H = params.n_hidden
+    H = net
     N = X.shape[0]
     theta = params.to_vector()
     state: dict = {}
@@ -47,7 +54,8 @@ def reference_train(X, y, params: Params, optimizer="gd", epochs=1000, lr=None, 
         value, _, g = loss_grad(at, X, y, H, plan.loss)
         return value, g
 
-    orders = None if full else epoch_orders(seed, N, plan.epochs)
+    if orders is None and not full:
+        orders = epoch_orders(seed, N, plan.epochs)
     loss_v, acc, grad = loss_grad(theta, X, y, H, plan.loss)
     losses, accs, lrs = [loss_v], [acc], []
     limit = DIVERGENCE_FACTOR * max(loss_v, 1.0)

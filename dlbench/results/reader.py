@@ -32,7 +32,7 @@ _REQUIRED = {
     "profile.csv": ("optimizer", "tau", "rho"),
 }
 _OPTIONAL = {
-    "curves.csv": ("accuracy", "test_loss", "test_accuracy", "lr", "elapsed_s"),
+    "curves.csv": ("accuracy", "rmse", "r2", "test_loss", "test_accuracy", "test_rmse", "test_r2", "lr", "elapsed_s"),
     "summary.csv": ("final_accuracy", "best_loss", "test_loss", "test_accuracy", "diverged", "converged",
                     "epochs_run", "lr", "train_seconds", "time_ratio"),
     "stats.csv": tuple(f"{m}_{s}" for m in ("final_loss", "best_loss", "final_accuracy", "test_loss", "test_accuracy",

@@ -173,12 +173,16 @@ class Comparison:
         df = pd.DataFrame(rows, columns=SUMMARY_COLUMNS[:-2])
         if df.empty:
             return pd.DataFrame(columns=SUMMARY_COLUMNS)
-        fastest = df.groupby("problem", sort=False)["train_seconds"].transform("min")
-        std_fast = df.loc[df.groupby("problem", sort=False)["train_seconds"].transform("idxmin"), "train_seconds_std"].to_numpy()
-        df["time_ratio"] = df["train_seconds"] / fastest
-        df["time_ratio_std"] = df["time_ratio"] * np.sqrt(
-            (df["train_seconds_std"] / df["train_seconds"]) ** 2 + (std_fast / fastest) ** 2
-        )
+        # each run over the fastest run of its problem (the first of equal ones), uncertainty as in
+        # stats.ratio_with_uncertainty; the fastest run itself is exactly 1 ± 0, as in stats.aggregate
+        from .stats import ratio_with_uncertainty
+
+        fastest = df.groupby("problem", sort=False)["train_seconds"].transform("idxmin")
+        seconds, spread = df["train_seconds"].to_numpy(float), df["train_seconds_std"].to_numpy(float)
+        ratios = [(1.0, 0.0) if i == f else ratio_with_uncertainty(seconds[i], spread[i], seconds[f], spread[f])
+                  for i, f in zip(range(len(df)), fastest)]
+        df["time_ratio"] = [r for r, _ in ratios]
+        df["time_ratio_std"] = [s for _, s in ratios]
         order = {name: i for i, name in enumerate(self.problems)}
         df["_p"] = df["problem"].map(order)
         df["_l"] = df["final_loss"].where(~df["diverged"], np.inf).fillna(np.inf)
@@ -260,7 +264,8 @@ SUMMARY_COLUMNS = [
     "epochs_to_target", "seconds_to_target", "train_seconds", "train_seconds_std", "timing_repeats",
     "seconds_per_epoch", "compile_seconds", "time_ratio", "time_ratio_std",
 ]
-CURVE_COLUMNS = ["problem", "optimizer", "seed", "epoch", "loss", "accuracy", "test_loss", "test_accuracy", "lr", "elapsed_s"]
+CURVE_COLUMNS = ["problem", "optimizer", "seed", "epoch", "loss", "accuracy", "rmse", "r2", "test_loss", "test_accuracy",
+                 "test_rmse", "test_r2", "lr", "elapsed_s"]
 
 
 def load_problem(problem: Problem) -> Dataset:
