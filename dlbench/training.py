@@ -243,6 +243,14 @@ def _call_with_progress(fn, args, times, progress):
     return out["value"]
 
 
+def blas_address() -> int:
+    """Address of the BLAS ``dgemm`` the kernels call (0: their own loops); see
+    :mod:`dlbench.kernels.blas`."""
+    from .kernels.blas import find_dgemm
+
+    return find_dgemm()[0]
+
+
 def _run_kernel(X, y, theta, net: Network, plan: _Plan, seed: int, progress=None, test=None):
     from .kernels.loop import STATUS_CONVERGED, STATUS_DIVERGED, STATUS_INTERRUPTED, train_loop
 
@@ -257,7 +265,7 @@ def _run_kernel(X, y, theta, net: Network, plan: _Plan, seed: int, progress=None
     state = np.zeros((max(plan.n_slots, 1), theta.shape[0]))
     scalars = np.zeros(max(plan.n_scalars, N_SCALARS))
     args = (
-        X, y, theta, net.layers, net.activation_code, net.loss_code,
+        X, y, theta, net.layers, net.activation_code, net.loss_code, blas_address(),
         plan.rule, plan.hp, state, scalars,
         plan.rates, plan.controller, plan.ctrl_hp,
         plan.batch_size, seed, plan.epochs, plan.tol, plan.patience, DIVERGENCE_FACTOR,

@@ -38,7 +38,8 @@ def reference_orders_from_oracle(monkeypatch):
 
     def orders(seed, n_samples, epochs):
         calls.append((int(seed), int(n_samples), int(epochs)))
-        return np.array(splitmix_oracle.epoch_orders(int(seed), int(n_samples), int(epochs)), dtype=np.int64).reshape(epochs, n_samples)
+        orders = splitmix_oracle.epoch_orders(int(seed), int(n_samples), int(epochs))
+        return np.array(orders, dtype=np.int64).reshape(epochs, n_samples)
 
     monkeypatch.setattr(reference, "epoch_orders", orders)  # raises if the reference stops using it
     return calls

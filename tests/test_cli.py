@@ -131,7 +131,7 @@ BAD = [
     (["run", "--epochs", "abc"], "--epochs"),
     (["run", "--batch-size", "0"], "--batch-size"),
     (["run", "--batch-size", "1000"], "--batch-size"),
-    (["run", "--hidden", "0"], "--hidden"),
+    (["run", "--hidden", "8,0"], "--hidden"),  # 0 alone is a linear model
     (["run", "--features", "0"], "--features"),
     (["run", "--samples", "0"], "--samples"),
     (["run", "--optimizer", "gd", "--param", "momentum=0.9"], "momentum"),

@@ -95,10 +95,11 @@ def test_summary_csv_time_ratio_and_its_spread_by_hand(tmp_path):
     # adam 8.0 +- 0. gd is the fastest: its ratio to itself is exactly 1 +- 0.
     # sgd: 12 / 4 = 3, sigma = 3 * sqrt(0.05^2 + 0.12^2) = 3 * 0.13 = 0.39 (hyperfine's propagation).
     # adam: 8 / 4 = 2, sigma = 2 * sqrt(0^2 + 0.12^2) = 0.24.
-    np.testing.assert_allclose(summary.loc[["gd", "sgd", "adam"], "train_seconds"], [4.0, 12.0, 8.0], rtol=1e-15)
-    np.testing.assert_allclose(summary.loc[["gd", "sgd", "adam"], "train_seconds_std"], [0.48, 0.6, 0.0], rtol=1e-13, atol=0)
-    np.testing.assert_allclose(summary.loc[["gd", "sgd", "adam"], "time_ratio"], [1.0, 3.0, 2.0], rtol=1e-15)
-    np.testing.assert_allclose(summary.loc[["gd", "sgd", "adam"], "time_ratio_std"], [0.0, 0.39, 0.24], rtol=1e-13, atol=0)
+    rows = summary.loc[["gd", "sgd", "adam"]]
+    np.testing.assert_allclose(rows["train_seconds"], [4.0, 12.0, 8.0], rtol=1e-15)
+    np.testing.assert_allclose(rows["train_seconds_std"], [0.48, 0.6, 0.0], rtol=1e-13, atol=0)
+    np.testing.assert_allclose(rows["time_ratio"], [1.0, 3.0, 2.0], rtol=1e-15)
+    np.testing.assert_allclose(rows["time_ratio_std"], [0.0, 0.39, 0.24], rtol=1e-13, atol=0)
 
 
 @pytest.fixture
@@ -138,8 +139,10 @@ def test_csv_validation_split_is_scaled_with_the_fitting_statistics(shifted_csv)
     fit_rows, val_rows = train_rows[fit_at], train_rows[val_at]
     mean, std = X[fit_rows].mean(axis=0), X[fit_rows].std(axis=0)
     params = dlbench.init_params(2, 3, "uniform", seed)
-    assert trial.losses[0] == pytest.approx(heldout.bce_at((X[fit_rows] - mean) / std, y[fit_rows], params), rel=1e-12)
-    assert trial.test_losses[0] == pytest.approx(heldout.bce_at((X[val_rows] - mean) / std, y[val_rows], params), rel=1e-12)
+    fit_loss = heldout.bce_at((X[fit_rows] - mean) / std, y[fit_rows], params)
+    val_loss = heldout.bce_at((X[val_rows] - mean) / std, y[val_rows], params)
+    assert trial.losses[0] == pytest.approx(fit_loss, rel=1e-12)
+    assert trial.test_losses[0] == pytest.approx(val_loss, rel=1e-12)
 
 
 def test_tuning_protocol_grid_validation_and_selection():
@@ -202,7 +205,8 @@ def test_several_problems_give_a_profile():
     for name in ("gd", "sgd", "adam"):
         credit = [max(0.0, 4.0 - max(t[p, name] / t[p].min(), 1.0)) / 3.0 if np.isfinite(t[p, name]) else 0.0
                   for p in ("a", "b")]
-        assert profile.loc[profile["optimizer"] == name, "score"].iloc[0] == pytest.approx(np.mean(credit), rel=1e-12, abs=1e-15)
+        score = profile.loc[profile["optimizer"] == name, "score"].iloc[0]
+        assert score == pytest.approx(np.mean(credit), rel=1e-12, abs=1e-15)
     assert set(c.summary()["problem"]) == {"a", "b"}
     stats = c.stats()
     assert len(stats) == 6 and {"final_loss_ci_low", "reached_target"} <= set(stats.columns)

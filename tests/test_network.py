@@ -1,8 +1,9 @@
 """The generic network kernel against finite differences, the NumPy reference and hand-made cases.
 
-Every kernel entry point is exercised directly: the whole set (:func:`full_loss_grad`, from the
-feature-major copy made once per run) and a gathered mini-batch (:func:`batch_loss_grad`), over
-widths that hit the blocked and the remainder paths of the matrix products and batches across
+Every kernel layout is exercised directly: the whole set (:func:`full_loss_grad`, from the
+feature-major copy made once per run) and a gathered mini-batch (:func:`batch_loss_grad`), each
+with the kernel's own blocked loops and with BLAS for every product (when NumPy's OpenBLAS is
+found), over widths that hit the blocked and the remainder paths of the loops and batches across
 the sample tile. Kinks and saturation are tested with inputs made by hand and expected values
 worked out by hand, not by either implementation.
 """
@@ -12,7 +13,8 @@ import math
 import numpy as np
 import pytest
 
-from dlbench.kernels.network import TILE, batch_loss_grad, full_loss_grad, workspace
+from dlbench.kernels.blas import find_dgemm
+from dlbench.kernels.network import TILE, batch_loss_grad, full_loss_grad, stream_loss_grad, workspace
 from dlbench.model.spec import ACTIVATIONS, TASK_LOSSES, Network
 from dlbench.reference import network as ref
 
@@ -29,16 +31,37 @@ def labels(rng, task, k, n):
     return rng.normal(size=n)
 
 
+BLAS = find_dgemm()[0]
+PATHS = ["full", "batch", "stream"] + (["full-blas", "batch-blas"] if BLAS else [])
+
+
+def test_numpys_blas_is_found_on_a_pip_install():
+    import numpy
+
+    if "openblas" in str(numpy.show_config(mode="dicts").get("Build Dependencies", {}).get("blas", {}).get("name", "")):
+        assert BLAS != 0
+
+
 def kernel(theta, X, y, net, path="full"):
     """Loss, score and gradient from the kernel: over the whole set, or as a gathered batch of
-    every sample in reverse order (the mean does not depend on the order)."""
+    every sample in reverse order (the mean does not depend on the order), or sample by sample
+    (the small-batch layout, whatever the size); ``-blas``: every matrix product through BLAS,
+    however small."""
     grad = np.full(theta.size, np.nan)
-    if path == "full":
-        ws = workspace(X, y, net.layers, net.activation_code, net.loss_code, 0)
+    blas = BLAS if path.endswith("-blas") else 0
+    if path == "stream":
+        units = sum(net.widths[1:])
+        widest = max(net.widths)
+        n = X.shape[0]
+        value, score = stream_loss_grad(theta, net.layers, net.activation_code, net.loss_code, X, y,
+                                        np.arange(n)[::-1].copy(), 0, n, grad, np.empty(units),
+                                        np.empty(X.shape[1] + units), np.empty(widest), np.empty(widest), np.empty(n), True)
+    elif path.startswith("full"):
+        ws = workspace(X, y, net.layers, net.activation_code, net.loss_code, 0, blas, 0)
         value, score = full_loss_grad(theta, ws, grad, True)
     else:
         n = X.shape[0]
-        ws = workspace(X, y, net.layers, net.activation_code, net.loss_code, n)
+        ws = workspace(X, y, net.layers, net.activation_code, net.loss_code, n, blas, 0)
         value, score = batch_loss_grad(theta, ws, np.arange(n)[::-1].copy(), 0, n, grad)
     return value, score, grad
 
@@ -63,7 +86,7 @@ def test_gradient_matches_finite_differences(task, k, loss, act, depth):
         y = labels(rng, task, k, n)
         theta = rng.normal(0.0, 0.8, net.n_params)
         fd = central_differences(theta, X, y, net)
-        for path in ("full", "batch"):
+        for path in PATHS:
             _, _, grad = kernel(theta, X, y, net, path)
             rel = np.linalg.norm(grad - fd) / max(np.linalg.norm(grad), np.linalg.norm(fd), 1e-300)
             assert rel < 1e-6, (path, n, d, rel)
@@ -81,7 +104,7 @@ def test_kernel_matches_numpy_reference(task, k, loss, act, n, d, hidden):
     y = labels(rng, task, k, n)
     theta = rng.normal(0.0, 0.7, net.n_params)
     r_value, r_score, r_grad = ref.loss_grad(theta, X, y, net)
-    for path in ("full", "batch"):
+    for path in PATHS:
         value, score, grad = kernel(theta, X, y, net, path)
         assert value == pytest.approx(r_value, rel=1e-12)
         assert score == pytest.approx(r_score, rel=1e-12, nan_ok=True)
@@ -99,11 +122,12 @@ KINK_X = np.array([[0.0], [1.0]])
 KINK_Y = np.array([1.0, 0.0])
 
 
-@pytest.mark.parametrize("path", ["full", "batch"])
+@pytest.mark.parametrize("copies", [1, 5])  # 2 samples take the small-batch layout, 10 the gathered one
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("act,slope_at_zero", [("relu", 0.0), ("leaky_relu", 0.01)])
-def test_derivative_at_the_kink_is_pytorchs(act, slope_at_zero, path):
+def test_derivative_at_the_kink_is_pytorchs(act, slope_at_zero, path, copies):
     net = Network.make(1, (1,), 1, act, "binary", "bce")
-    _, _, grad = kernel(KINK_THETA, KINK_X, KINK_Y, net, path)
+    _, _, grad = kernel(KINK_THETA, np.tile(KINK_X, (copies, 1)), np.tile(KINK_Y, copies), net, path)
     a = np.array([0.0, 1.0])  # relu(0) = leaky_relu(0) = 0
     expected = {
         "W1": 0.0 * (-0.5 * slope_at_zero) + 1.0 * S2,  # x = 0 carries nothing
@@ -114,19 +138,21 @@ def test_derivative_at_the_kink_is_pytorchs(act, slope_at_zero, path):
     np.testing.assert_allclose(grad, list(expected.values()), rtol=1e-15, atol=0)
 
 
-@pytest.mark.parametrize("path", ["full", "batch"])
-def test_relu_kink_in_a_deeper_layer(path):
+@pytest.mark.parametrize("copies", [1, 5])
+@pytest.mark.parametrize("path", PATHS)
+def test_relu_kink_in_a_deeper_layer(path, copies):
     # Two hidden layers of one unit: z1 = x (W1 = 1, b1 = 0), z2 = z1 - 1 (W2 = 1, b2 = -1) is exactly
     # 0 for x = 1; output z = 3 a2 + 0.5. Regression, y = [0, 0], x = [1, 2]: a2 = [0, 1], z = [0.5, 3.5].
     # dL/dz = (z - y)/2 = [0.25, 1.75]; dL/da2 = 3 dL/dz = [0.75, 5.25]; relu'(0) = 0 kills the first.
     net = Network.make(1, (1, 1), 1, "relu", "regression")
     theta = np.array([1.0, 0.0, 1.0, -1.0, 3.0, 0.5])
-    X, y = np.array([[1.0], [2.0]]), np.array([0.0, 0.0])
+    X, y = np.tile([[1.0], [2.0]], (copies, 1)), np.zeros(2 * copies)
     value, _, grad = kernel(theta, X, y, net, path)
-    d2 = np.array([0.0, 5.25])  # dL/dz2
-    d1 = d2 * 1.0 * np.array([1.0, 1.0])  # through W2 = 1; z1 = [1, 2] > 0
-    expected = [np.dot(X[:, 0], d1), d1.sum(), np.dot([1.0, 2.0], d2), d2.sum(), np.dot([0.0, 1.0], [0.25, 1.75]), 2.0]
-    assert value == (0.5**2 + 3.5**2) / 4
+    x, a1, a2, dz = np.array([1.0, 2.0]), np.array([1.0, 2.0]), np.array([0.0, 1.0]), np.array([0.25, 1.75])
+    d2 = np.array([0.0, 5.25])  # dL/dz2: relu'(0) = 0, relu'(1) = 1
+    d1 = d2 * 1.0  # through W2 = 1; z1 = [1, 2] > 0
+    expected = [x @ d1, d1.sum(), a1 @ d2, d2.sum(), a2 @ dz, dz.sum()]
+    assert value == pytest.approx((0.5**2 + 3.5**2) / 4, rel=1e-15)
     np.testing.assert_allclose(grad, expected, rtol=1e-15, atol=0)
 
 
@@ -142,7 +168,7 @@ def one_unit(act, z_hidden, path, w2=1.0):
     return grad
 
 
-@pytest.mark.parametrize("path", ["full", "batch"])
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize(
     "act,z,a,slope",
     [
@@ -173,7 +199,7 @@ def logit_net(path, loss, z, y):
     return kernel(np.array([0.0, z]), np.array([[1.0]]), np.array([y]), net, path)
 
 
-@pytest.mark.parametrize("path", ["full", "batch"])
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize(
     "z,y,loss_value,dz",
     [(1000.0, 0.0, 1000.0, 1.0), (1000.0, 1.0, 0.0, 0.0), (-1000.0, 0.0, 0.0, 0.0), (-1000.0, 1.0, 1000.0, -1.0),
@@ -185,7 +211,7 @@ def test_bce_at_saturation(z, y, loss_value, dz, path):
     assert grad[1] == pytest.approx(dz, rel=1e-15, abs=1e-300)
 
 
-@pytest.mark.parametrize("path", ["full", "batch"])
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("z,y,loss_value", [(800.0, 0.0, 0.5), (-800.0, 0.0, 0.0), (800.0, 1.0, 0.0), (0.0, 1.0, 0.125)])
 def test_sigmoid_mse_at_saturation(z, y, loss_value, path):
     value, _, grad = logit_net(path, "mse", z, y)
@@ -194,7 +220,7 @@ def test_sigmoid_mse_at_saturation(z, y, loss_value, path):
     assert grad[1] == (-0.125 if z == 0.0 else 0.0)
 
 
-@pytest.mark.parametrize("path", ["full", "batch"])
+@pytest.mark.parametrize("path", PATHS)
 def test_cross_entropy_at_saturation_and_ties(path):
     net = Network.make(1, (), 3, "relu", "multiclass")
     # x = 1, W = 0: the logits are the biases. Sample 1: logits (1000, -1000, 0), label 1 (wrong by 2000).
@@ -211,7 +237,7 @@ def test_cross_entropy_at_saturation_and_ties(path):
     np.testing.assert_allclose(grad[3:], [1 / 3 - 1, 1 / 3, 1 / 3], rtol=1e-15)
 
 
-@pytest.mark.parametrize("path", ["full", "batch"])
+@pytest.mark.parametrize("path", PATHS)
 def test_regression_loss_and_r2_by_hand(path):
     # ŷ = b = 2 for every sample, y = (1, 2, 6): SSE = 1 + 0 + 16 = 17, SST = (−2)² + (−1)² + 3² = 14.
     net = Network.make(1, (), 1, "relu", "regression")

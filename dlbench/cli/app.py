@@ -16,7 +16,9 @@ from typing import List, Optional
 import typer
 
 from .. import __version__
+from ..data import PROBLEMS
 from ..errors import ConfigError, DlbenchError
+from ..model.spec import ACTIVATIONS, TASKS
 from ..optimizers import OPTIMIZERS
 from ..schedules import SCHEDULES
 
@@ -38,31 +40,26 @@ OptimizerName = Enum("OptimizerName", {name: name for name in OPTIMIZERS}, type=
 ScheduleName = Enum("ScheduleName", {name: name for name in SCHEDULES}, type=str)
 
 
-ProblemName = Enum("ProblemName", {name: name for name in (
-    "random", "teacher", "linear", "xor", "circles", "blobs", "spirals", "regression",
-    "breast_cancer", "iris", "wine", "digits", "diabetes")}, type=str)
+ProblemName = Enum("ProblemName", {name: name for name in PROBLEMS}, type=str)
 
 
 class TuneName(str, Enum):
     lr = "lr"
 
 
-class LossName(str, Enum):
-    bce = "bce"
-    mse = "mse"
-
-
 class InitName(str, Enum):
     uniform = "uniform"
     glorot = "glorot"
     he = "he"
+    torch = "torch"
 
 
 _OPTION_OF = {
-    "n_samples": "--samples", "n_features": "--features", "n_hidden": "--hidden", "batch_size": "--batch-size",
-    "epochs": "--epochs", "lr": "--lr", "tol": "--tol", "patience": "--patience", "seed": "--seed",
-    "repeat": "--repeat", "jobs": "--jobs", "seeds": "--seeds", "test_fraction": "--test-fraction",
-    "budget": "--budget", "noise": "--noise",
+    "n_samples": "--samples", "n_features": "--features", "n_hidden": "--hidden", "hidden": "--hidden",
+    "batch_size": "--batch-size", "epochs": "--epochs", "lr": "--lr", "tol": "--tol", "patience": "--patience",
+    "seed": "--seed", "repeat": "--repeat", "jobs": "--jobs", "seeds": "--seeds", "test_fraction": "--test-fraction",
+    "budget": "--budget", "noise": "--noise", "activation": "--activation", "task": "--task", "n_classes": "--classes",
+    "loss": "--loss", "init": "--init", "target metric": "--reach",
 }
 
 
@@ -90,6 +87,10 @@ def _edge(func):
         except DlbenchError as exc:
             _err(_escape(str(exc)))
             raise typer.Exit(exc.exit_code) from None
+        except MemoryError:
+            _err("Out of memory: this machine cannot hold what was asked for (try a smaller --hidden, "
+                 "--epochs, data set or --jobs).")
+            raise typer.Exit(1) from None
 
     return wrapper
 
@@ -124,14 +125,17 @@ def _pairs(items: Optional[List[str]], option: str) -> dict:
 
 
 def _experiment(experiment: Optional[Path], problem=None, samples=None, features=None, noise=None, data=None,
-                target=None, reach=None, budget=None, **overrides):
+                target=None, reach=None, budget=None, hidden=None, classes=None, task=None, **overrides):
     """The experiment from ``--experiment`` (or the default) with command-line overrides."""
     from dataclasses import replace
 
+    from ..model.spec import parse_hidden
     from ..study.experiment import TARGET_METRICS, Target, check_target, default_experiment, load_experiment
 
     exp = load_experiment(experiment) if experiment is not None else default_experiment()
     given = {k: (v.value if isinstance(v, Enum) else v) for k, v in overrides.items() if v is not None}
+    if hidden is not None:
+        given["hidden"] = parse_hidden(hidden, "the experiment")
     if target is not None and data is None and exp.file is None:
         raise ConfigError("Invalid value for '--target': it names the label column of a CSV file given with '--data'.")
     if data is not None:
@@ -142,7 +146,10 @@ def _experiment(experiment: Optional[Path], problem=None, samples=None, features
         given["target_column"] = target
     if problem is not None:
         given.update(problem=problem, problems=(), file=None, target_column=None)
-    per_problem = {k: v for k, v in (("n_samples", samples), ("n_features", features), ("noise", noise)) if v is not None}
+        if PROBLEMS[problem].kind == "bundled":  # a fixed size: the experiment's sizes do not apply
+            given.update(n_samples=None, n_features=None, noise=None, n_classes=None)
+    per_problem = {k: v for k, v in (("n_samples", samples), ("n_features", features), ("noise", noise),
+                                     ("n_classes", classes), ("task", task)) if v is not None}
     given.update(per_problem)
     if per_problem and exp.problems:
         given["problems"] = tuple(replace(p, **per_problem) for p in exp.problems)
@@ -278,18 +285,23 @@ _EXPERIMENT = typer.Option(None, "--experiment", "-e", help="Experiment file (TO
 _LR = typer.Option(None, "--lr", help="Learning rate [default: each optimizer's own].")
 _EPOCHS = typer.Option(None, "--epochs", help="Number of epochs [default: 1000].")
 _BATCH = typer.Option(None, "--batch-size", help="Samples per step [default: the optimizer's].")
-_LOSS = typer.Option(None, "--loss", help="Loss [default: bce].")
-_INIT = typer.Option(None, "--init", help="Initialisation [default: glorot].")
+_LOSS = typer.Option(None, "--loss", help="Loss: bce or mse (binary), ce (multiclass), mse (regression) "
+                                          "[default: the task's first].")
+_INIT = typer.Option(None, "--init", help="Initialisation of every layer [default: glorot].")
 _SEED = typer.Option(None, "--seed", help="Base seed of splits, initial parameters and sample order [default: 0].")
 _SEEDS = typer.Option(None, "--seeds", help="Independent repetitions (seeds derived from --seed) [default: 1].")
-_PROBLEM = typer.Option(None, "--problem", help="Synthetic problem (see 'dlbench list problems') [default: random].")
-_SAMPLES = typer.Option(None, "--samples", help="Number of samples [default: 100].")
-_FEATURES = typer.Option(None, "--features", help="Number of features [default: 10].")
-_NOISE = typer.Option(None, "--noise", help="Noise of the synthetic problem [default: 0].")
+_PROBLEM = typer.Option(None, "--problem", help="Synthetic problem or bundled data set (see 'dlbench list problems') "
+                                                  "[default: random].")
+_SAMPLES = typer.Option(None, "--samples", help="Number of samples of a synthetic problem [default: 100].")
+_FEATURES = typer.Option(None, "--features", help="Number of features of a synthetic problem [default: 10].")
+_NOISE = typer.Option(None, "--noise", help="Noise of the synthetic problem [default: 0; blobs: 1].")
+_CLASSES = typer.Option(None, "--classes", help="Number of classes of blobs and spirals [default: 3].")
+_TASK = typer.Option(None, "--task", help=f"Task: {', '.join(TASKS)} [default: the data's own].")
 _DATA = typer.Option(None, "--data", help="Your own data: a CSV file of numeric features (use with --target).")
-_TARGET = typer.Option(None, "--target", help="The label column of --data (two distinct values).")
+_TARGET = typer.Option(None, "--target", help="The target column of --data: labels (two or more classes) or numbers.")
 _TEST = typer.Option(None, "--test-fraction", help="Hold out this fraction as a test split.")
-_HIDDEN = typer.Option(None, "--hidden", help="Hidden ReLU units [default: 8].")
+_HIDDEN = typer.Option(None, "--hidden", help="Hidden layer widths, e.g. 64,32 (0: a linear model) [default: 8].")
+_ACTIVATION = typer.Option(None, "--activation", help=f"Hidden activation: {', '.join(ACTIVATIONS)} [default: relu].")
 _TOL = typer.Option(None, "--tol", help="Early stopping: minimum loss improvement.")
 _PATIENCE = typer.Option(None, "--patience", help="Early stopping: epochs without improvement.")
 _REACH = typer.Option(None, "--reach", help="Time-to-target goal METRIC=VALUE, e.g. loss=0.3 or test_accuracy=0.9.")
@@ -307,7 +319,7 @@ def run(
     lr: Optional[float] = _LR,
     epochs: Optional[int] = _EPOCHS,
     batch_size: Optional[int] = _BATCH,
-    loss: Optional[LossName] = _LOSS,
+    loss: Optional[str] = _LOSS,
     init: Optional[InitName] = _INIT,
     seed: Optional[int] = _SEED,
     seeds: Optional[int] = _SEEDS,
@@ -318,7 +330,10 @@ def run(
     data: Optional[Path] = _DATA,
     target: Optional[str] = _TARGET,
     test_fraction: Optional[float] = _TEST,
-    hidden: Optional[int] = _HIDDEN,
+    hidden: Optional[str] = _HIDDEN,
+    activation: Optional[str] = _ACTIVATION,
+    task: Optional[str] = _TASK,
+    classes: Optional[int] = _CLASSES,
     tol: Optional[float] = _TOL,
     patience: Optional[int] = _PATIENCE,
     reach: Optional[str] = _REACH,
@@ -340,8 +355,9 @@ def run(
 
     exp = _experiment(
         experiment, problem=problem.value if problem else None, samples=samples, features=features, noise=noise,
-        data=data, target=target, reach=reach, epochs=epochs, loss=loss, init=init, seed=seed, seeds=seeds,
-        test_fraction=test_fraction, n_hidden=hidden, tol=tol, patience=patience,
+        data=data, target=target, reach=reach, hidden=hidden, classes=classes, task=task, epochs=epochs, loss=loss,
+        init=init, activation=activation, seed=seed, seeds=seeds, test_fraction=test_fraction, tol=tol,
+        patience=patience,
     )
     the_run = Run(
         optimizer.value, lr=lr, batch_size=batch_size, schedule=schedule.value if schedule else None,
@@ -363,7 +379,7 @@ def compare(
     lr: Optional[float] = typer.Option(None, "--lr", help="One learning rate for every optimizer [default: each its own]."),
     epochs: Optional[int] = _EPOCHS,
     batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Samples per step for every optimizer."),
-    loss: Optional[LossName] = _LOSS,
+    loss: Optional[str] = _LOSS,
     init: Optional[InitName] = _INIT,
     seed: Optional[int] = _SEED,
     seeds: Optional[int] = _SEEDS,
@@ -374,7 +390,10 @@ def compare(
     data: Optional[Path] = _DATA,
     target: Optional[str] = _TARGET,
     test_fraction: Optional[float] = _TEST,
-    hidden: Optional[int] = _HIDDEN,
+    hidden: Optional[str] = _HIDDEN,
+    activation: Optional[str] = _ACTIVATION,
+    task: Optional[str] = _TASK,
+    classes: Optional[int] = _CLASSES,
     tol: Optional[float] = _TOL,
     patience: Optional[int] = _PATIENCE,
     reach: Optional[str] = _REACH,
@@ -392,9 +411,9 @@ def compare(
     """
     exp = _experiment(
         experiment, problem=problem.value if problem else None, samples=samples, features=features, noise=noise,
-        data=data, target=target, reach=reach, budget=budget, epochs=epochs, loss=loss, init=init, seed=seed,
-        seeds=seeds, test_fraction=test_fraction, n_hidden=hidden, tol=tol, patience=patience,
-        tune=tune.value if tune else None,
+        data=data, target=target, reach=reach, budget=budget, hidden=hidden, classes=classes, task=task,
+        epochs=epochs, loss=loss, init=init, activation=activation, seed=seed, seeds=seeds,
+        test_fraction=test_fraction, tol=tol, patience=patience, tune=tune.value if tune else None,
     )
     if lr is not None or batch_size is not None:
         from dataclasses import replace
@@ -451,16 +470,29 @@ def list_(what: ListWhat = typer.Argument(ListWhat.all, help="What to list.")):
             table.add_row(sched.name, params or "—", sched.reference, sched.summary)
         console.print(table)
     if what in (ListWhat.problems, ListWhat.all):
-        from ..data import PROBLEM_DOCS
+        from rich.markup import escape
 
-        table = Table(title="Problems (--problem, or [data]/[[problems]] in an experiment file)", box=box.SIMPLE_HEAVY,
-                      title_justify="left")
-        table.add_column("name")
-        table.add_column("description", overflow="fold")
-        for name, doc in PROBLEM_DOCS.items():
-            table.add_row(name, doc)
-        table.add_row("csv", "Your own data: --data FILE.csv --target COLUMN (numeric features, two label values; "
-                             "features standardised with training-set statistics).")
+        from ..data import problem_table
+
+        table = Table(title=escape("Problems (--problem, or [data]/[[problems]] in an experiment file)"),
+                      box=box.SIMPLE_HEAVY, title_justify="left", caption_justify="left")
+        for col, justify in (("name", "left"), ("kind", "left"), ("task", "left"), ("size", "right"),
+                             ("classes", "right"), ("description", "left")):
+            table.add_column(col, justify=justify, overflow="fold", no_wrap=col != "description")
+        for _, row in problem_table().iterrows():
+            bundled = row["kind"] == "bundled"
+            size = f"{row['samples']}×{row['features']}" if bundled else "100×10"
+            classes = "—" if row["task"] == "regression" else str(row["classes"])
+            if not bundled and PROBLEMS[row["name"]].n_classes:
+                classes += " (--classes)"
+            table.add_row(row["name"], row["kind"], row["task"], size, classes, escape(row["description"]))
+        table.add_row("csv", "file", "any", "yours", "yours",
+                      "Your own data: --data FILE.csv --target COLUMN (numeric features; a target of two values is "
+                      "binary, of more integers or labels multiclass, of real numbers regression; features "
+                      "standardised with training-set statistics).")
+        table.caption = ("Synthetic problems take --samples and --features (the size shown is the default) and "
+                         "--noise; bundled data sets ship with dlbench and have a fixed size. Real data (bundled or "
+                         "CSV) is standardised with the training split's statistics; a regression target never is.")
         console.print(table)
 
 

@@ -54,7 +54,7 @@ def _epoch(ws, theta, order, batch_size, grad, rule, hp, state, scalars, lr, ste
 
 @njit(**JIT)
 def train_loop(
-    X, y, theta, layers, act, loss_code,
+    X, y, theta, layers, act, loss_code, blas,
     rule, hp, state, scalars,
     rates, controller, ctrl_hp,
     batch_size, seed, epochs, tol, patience, div_factor,
@@ -86,8 +86,8 @@ def train_loop(
     grad = np.zeros(P)
     test_grad = np.zeros(P)
     bcap = min(batch_size, N) if batch_size < N else 0
-    ws = workspace(X, y, layers, act, loss_code, bcap)
-    ws_test = workspace(X_test, y_test, layers, act, loss_code, 0)
+    ws = workspace(X, y, layers, act, loss_code, bcap, blas)
+    ws_test = workspace(X_test, y_test, layers, act, loss_code, 0, blas)
     has_test = X_test.shape[0] > 0
     cstate = np.zeros(8)
     undo = controller != 0

@@ -22,6 +22,7 @@ import numpy as np
 from numba import njit
 
 from ._config import JIT
+from .blas import NO_TRANS, TRANS, dgemm
 
 ACT_RELU = 0
 ACT_TANH = 1
@@ -36,6 +37,11 @@ LOSS_SQUARED = 3
 LEAKY_SLOPE = 0.01
 TILE = 256
 """Samples per tile of the blocked matrix products (4 rows × 256 doubles = 8 KiB of outputs)."""
+STREAM_BELOW = 8
+"""Batches of fewer samples go through :func:`stream_loss_grad` (no gather, no tiles)."""
+BLAS_FROM = 2048
+"""Products of at least this many multiply-adds go to BLAS when the kernel has it (see
+:mod:`dlbench.kernels.blas`; below it the call costs more than it saves)."""
 
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -106,14 +112,19 @@ def _gemm_rows(theta, w_off, s_out, s_in, bias_off, n_out, n_in, A, a_row, O, o_
 
 
 @njit(**JIT)
-def _weight_grad(grad, w_off, b_off, fan_in, fan_out, A, a_row, Dl, B):
-    """``grad[W(k, j)] = Σ_i A[a_row + k, i] Dl[j, i]`` and ``grad[b(j)] = Σ_i Dl[j, i]``."""
-    for j in range(fan_out):
+def _bias_gradient(grad, b_off, Dl, n, B):
+    """``grad[b(j)] = Σ_i Dl[j, i]``."""
+    for j in range(n):
         d = Dl[j, :B]
         s = 0.0
         for i in range(B):
             s += d[i]
         grad[b_off + j] = s
+
+
+@njit(**JIT)
+def _weight_grad(grad, w_off, fan_in, fan_out, A, a_row, Dl, B):
+    """``grad[W(k, j)] = Σ_i A[a_row + k, i] Dl[j, i]``."""
     for k in range(fan_in):
         a = A[a_row + k, :B]
         row = w_off + k * fan_out
@@ -145,11 +156,70 @@ def _weight_grad(grad, w_off, b_off, fan_in, fan_out, A, a_row, Dl, B):
 
 
 @njit(**JIT)
-def _activate(act, Z, A, row, n, B):
-    """``A[row + u, :B] = act(Z[row + u, :B])`` for ``n`` units."""
-    for u in range(row, row + n):
-        z = Z[u]
-        a = A[u]
+def _addr(arr, row):
+    """Data address of row ``row`` of the C-contiguous 2-D (or 1-D, ``row`` an element) ``arr``."""
+    stride = arr.shape[1] if arr.ndim == 2 else 1
+    return np.uint64(arr.ctypes.data) + np.uint64(row * stride * 8)
+
+
+@njit(**JIT)
+def _forward(blas, blas_from, theta, w_off, b_off, fan_in, fan_out, A, a_row, Z, z_row, B):
+    """``Z[z_row:z_row+fan_out, :B] = W^T A[a_row:a_row+fan_in, :B] (+ b)``; returns True when
+    the bias is still to be added (the BLAS path leaves it to the next pass over ``Z``)."""
+    if blas == 0 or fan_in * fan_out * B < blas_from:
+        _gemm_rows(theta, w_off, 1, fan_out, b_off, fan_out, fan_in, A, a_row, Z, z_row, B)
+        return False
+    dgemm(blas, np.int64(TRANS), np.int64(NO_TRANS), np.int64(fan_out), np.int64(B), np.int64(fan_in), 1.0,
+          _addr(theta, w_off), np.int64(fan_out), _addr(A, a_row), np.int64(A.shape[1]), 0.0,
+          _addr(Z, z_row), np.int64(Z.shape[1]))
+    return True
+
+
+@njit(**JIT)
+def _add_bias(theta, b_off, Z, row, n, B):
+    for u in range(n):
+        z = Z[row + u, :B]
+        bu = theta[b_off + u]
+        for i in range(B):
+            z[i] += bu
+
+
+@njit(**JIT)
+def _backward_input(blas, blas_from, theta, w_off, fan_in, fan_out, Dl, Out, B):
+    """``Out[:fan_in, :B] = W Dl[:fan_out, :B]`` (the gradient in the layer's input)."""
+    if blas == 0 or fan_in * fan_out * B < blas_from:
+        _gemm_rows(theta, w_off, fan_out, 1, -1, fan_in, fan_out, Dl, 0, Out, 0, B)
+        return
+    dgemm(blas, np.int64(NO_TRANS), np.int64(NO_TRANS), np.int64(fan_in), np.int64(B), np.int64(fan_out), 1.0,
+          _addr(theta, w_off), np.int64(fan_out), _addr(Dl, 0), np.int64(Dl.shape[1]), 0.0,
+          _addr(Out, 0), np.int64(Out.shape[1]))
+
+
+@njit(**JIT)
+def _weights_gradient(blas, blas_from, grad, w_off, b_off, fan_in, fan_out, A, a_row, Dl, B, with_bias):
+    """``grad[W] = A[a_row:a_row+fan_in, :B] Dl[:fan_out, :B]^T``, and ``grad[b] = Dl 1`` if
+    ``with_bias`` (else :func:`_times_derivative` summed it already)."""
+    if with_bias:
+        _bias_gradient(grad, b_off, Dl, fan_out, B)
+    if blas == 0 or fan_in * fan_out * B < blas_from:
+        _weight_grad(grad, w_off, fan_in, fan_out, A, a_row, Dl, B)
+        return
+    dgemm(blas, np.int64(NO_TRANS), np.int64(TRANS), np.int64(fan_in), np.int64(fan_out), np.int64(B), 1.0,
+          _addr(A, a_row), np.int64(A.shape[1]), _addr(Dl, 0), np.int64(Dl.shape[1]), 0.0,
+          _addr(grad, w_off), np.int64(fan_out))
+
+
+@njit(**JIT)
+def _activate(act, Z, A, row, n, B, theta, b_off, pending):
+    """``A[row + u, :B] = act(Z[row + u, :B])`` for ``n`` units, first adding the bias to ``Z``
+    if it is ``pending`` (see :func:`_forward`)."""
+    for u in range(n):
+        z = Z[row + u, :B]
+        a = A[row + u, :B]
+        if pending:
+            bu = theta[b_off + u]
+            for i in range(B):
+                z[i] += bu
         if act == ACT_RELU:
             for i in range(B):
                 a[i] = z[i] if z[i] > 0.0 else 0.0
@@ -168,12 +238,13 @@ def _activate(act, Z, A, row, n, B):
 
 
 @njit(**JIT)
-def _times_derivative(act, Z, A, row, Dl, n, B):
-    """``Dl[u, :B] *= act'(Z[row + u, :B])`` (from ``A`` where the derivative is a function of it)."""
+def _times_derivative(act, Z, A, row, Dl, n, B, grad, b_off):
+    """``Dl[u, :B] *= act'(Z[row + u, :B])`` (from ``A`` where the derivative is a function of
+    it); then ``Dl`` are the layer's deltas, and their sums its bias gradient ``grad[b_off:]``."""
     for u in range(n):
-        z = Z[row + u]
-        a = A[row + u]
-        d = Dl[u]
+        z = Z[row + u, :B]
+        a = A[row + u, :B]
+        d = Dl[u, :B]
         if act == ACT_RELU:
             for i in range(B):
                 d[i] = d[i] if z[i] > 0.0 else 0.0
@@ -190,6 +261,48 @@ def _times_derivative(act, Z, A, row, Dl, n, B):
         else:
             for i in range(B):
                 d[i] = d[i] if z[i] > 0.0 else LEAKY_SLOPE * d[i]
+        s = 0.0
+        for i in range(B):
+            s += d[i]
+        grad[b_off + u] = s
+
+
+@njit(**JIT)
+def _one_output_loss(loss_code, z, y):
+    """Loss of one sample with one output ``z`` (a logit, or the prediction for
+    ``LOSS_SQUARED``) and label ``y``: ``(loss, dloss/dz, correct)``."""
+    if loss_code == LOSS_SQUARED:
+        r = z - y
+        return 0.5 * r * r, r, 0.0
+    e = math.exp(-abs(z))
+    p = 1.0 / (1.0 + e) if z >= 0.0 else e / (1.0 + e)
+    hit = 1.0 if (z > 0.0) == (y > 0.5) else 0.0
+    if loss_code == LOSS_BCE:
+        return max(z, 0.0) - y * z + math.log1p(e), p - y, hit
+    return 0.5 * (y - p) * (y - p), (p - y) * p * (1.0 - p), hit
+
+
+@njit(**JIT)
+def _cross_entropy(z, label, d, scale):
+    """Cross-entropy of the logits ``z`` (K) for class ``label``: ``(loss, correct)``; ``d`` (K)
+    gets ``scale`` times the derivative, ``softmax(z) - onehot(label)``."""
+    K = z.shape[0]
+    m = z[0]
+    best = 0
+    for j in range(1, K):
+        if z[j] > m:
+            m = z[j]
+            best = j
+    s = 0.0
+    for j in range(K):
+        e = math.exp(z[j] - m)
+        d[j] = e
+        s += e
+    f = scale / s
+    for j in range(K):
+        d[j] *= f
+    d[label] -= scale
+    return m + math.log(s) - z[label], 1.0 if best == label else 0.0
 
 
 @njit(**JIT)
@@ -197,82 +310,65 @@ def _output_loss(loss_code, Z, row, K, yb, B, Dl):
     """Mean loss and score (accuracy, or R² for regression) of the outputs ``Z[row:row+K, :B]``;
     ``Dl[:K, :B]`` gets the derivative of the mean loss in each output."""
     total = 0.0
-    correct = 0
+    correct = 0.0
     inv = 1.0 / B
     if loss_code == LOSS_CE:
         for i in range(B):
-            m = Z[row, i]
-            best = 0
-            for j in range(1, K):
-                if Z[row + j, i] > m:
-                    m = Z[row + j, i]
-                    best = j
-            s = 0.0
-            for j in range(K):
-                e = math.exp(Z[row + j, i] - m)
-                Dl[j, i] = e
-                s += e
-            label = int(yb[i])
-            total += m + math.log(s) - Z[row + label, i]
-            scale = inv / s
-            for j in range(K):
-                Dl[j, i] *= scale
-            Dl[label, i] -= inv
-            if best == label:
-                correct += 1
+            value, hit = _cross_entropy(Z[row : row + K, i], int(yb[i]), Dl[:K, i], inv)
+            total += value
+            correct += hit
         return total * inv, correct / B
     z = Z[row]
     dz = Dl[0]
-    if loss_code == LOSS_SQUARED:
-        mean = 0.0
-        for i in range(B):
-            mean += yb[i]
-        mean *= inv
-        sst = 0.0
-        for i in range(B):
-            r = z[i] - yb[i]
-            total += 0.5 * r * r
-            dz[i] = r * inv
-            c = yb[i] - mean
-            sst += c * c
-        r2 = 1.0 - 2.0 * total / sst if sst > 0.0 else math.nan
-        return total * inv, r2
     for i in range(B):
-        zi = z[i]
-        yi = yb[i]
-        e = math.exp(-abs(zi))
-        p = 1.0 / (1.0 + e) if zi >= 0.0 else e / (1.0 + e)
-        if loss_code == LOSS_BCE:
-            total += max(zi, 0.0) - yi * zi + math.log1p(e)
-            dz[i] = (p - yi) * inv
-        else:
-            total += 0.5 * (yi - p) * (yi - p)
-            dz[i] = (p - yi) * p * (1.0 - p) * inv
-        if (zi > 0.0) == (yi > 0.5):
-            correct += 1
-    return total * inv, correct / B
+        value, slope, hit = _one_output_loss(loss_code, z[i], yb[i])
+        total += value
+        dz[i] = slope * inv
+        correct += hit
+    if loss_code != LOSS_SQUARED:
+        return total * inv, correct / B
+    return total * inv, _r2(total, yb, B)
 
 
 @njit(**JIT)
-def net_loss_grad(theta, layers, act, loss_code, XT, yb, B, grad, Z, A, D0, D1, want_grad):
+def _r2(half_sse, yb, B):
+    """R² = 1 - SSE/SST of predictions whose half sum of squared errors is ``half_sse``."""
+    mean = 0.0
+    for i in range(B):
+        mean += yb[i]
+    mean /= B
+    sst = 0.0
+    for i in range(B):
+        c = yb[i] - mean
+        sst += c * c
+    return 1.0 - 2.0 * half_sse / sst if sst > 0.0 else math.nan
+
+
+@njit(**JIT)
+def net_loss_grad(theta, layers, act, loss_code, blas, blas_from, XT, yb, B, grad, Z, A, D0, D1, want_grad):
     """Mean loss and score of the batch whose features are the first ``B`` columns of the
     feature-major ``XT`` (D×capacity) and labels ``yb[:B]``; if ``want_grad``, the gradient of the
-    mean loss into ``grad`` (every entry overwritten).
+    mean loss into ``grad`` (every entry overwritten). ``blas`` is the address of a CBLAS
+    ``dgemm`` (0: the kernel's own loops), used for products of at least ``blas_from``
+    multiply-adds.
 
     ``Z`` and ``A`` (units × capacity, a row per unit of every layer, layers in order) hold the
     pre-activations and activations; ``D0``/``D1`` (widest layer × capacity) the backward deltas.
     """
     L = layers.shape[0]
     row = 0
+    pending = False
     for l in range(L):
         w_off, fan_in, fan_out, b_off = layers[l, 0], layers[l, 1], layers[l, 2], layers[l, 3]
         if l == 0:
-            _gemm_rows(theta, w_off, 1, fan_out, b_off, fan_out, fan_in, XT, 0, Z, row, B)
+            pending = _forward(blas, blas_from, theta, w_off, b_off, fan_in, fan_out, XT, 0, Z, row, B)
         else:
-            _gemm_rows(theta, w_off, 1, fan_out, b_off, fan_out, fan_in, A, row - fan_in, Z, row, B)
+            pending = _forward(blas, blas_from, theta, w_off, b_off, fan_in, fan_out, A, row - fan_in, Z, row, B)
         if l < L - 1:
-            _activate(act, Z, A, row, fan_out, B)
+            _activate(act, Z, A, row, fan_out, B, theta, b_off, pending)
             row += fan_out
+        elif pending:
+            _add_bias(theta, b_off, Z, row, fan_out, B)
     K = layers[L - 1, 2]
     loss, score = _output_loss(loss_code, Z, row, K, yb, B, D0)
     if not want_grad:
@@ -281,16 +377,127 @@ def net_loss_grad(theta, layers, act, loss_code, XT, yb, B, grad, Z, A, D0, D1, 
     nxt = D1
     for l in range(L - 1, -1, -1):
         w_off, fan_in, fan_out, b_off = layers[l, 0], layers[l, 1], layers[l, 2], layers[l, 3]
+        top = l == L - 1  # the output layer's bias gradient is summed here; the others' with the derivative
         if l == 0:
-            _weight_grad(grad, w_off, b_off, fan_in, fan_out, XT, 0, cur, B)
+            _weights_gradient(blas, blas_from, grad, w_off, b_off, fan_in, fan_out, XT, 0, cur, B, top)
         else:
             in_row = row - fan_in
-            _weight_grad(grad, w_off, b_off, fan_in, fan_out, A, in_row, cur, B)
-            _gemm_rows(theta, w_off, fan_out, 1, -1, fan_in, fan_out, cur, 0, nxt, 0, B)
-            _times_derivative(act, Z, A, in_row, nxt, fan_in, B)
+            _weights_gradient(blas, blas_from, grad, w_off, b_off, fan_in, fan_out, A, in_row, cur, B, top)
+            _backward_input(blas, blas_from, theta, w_off, fan_in, fan_out, cur, nxt, B)
+            _times_derivative(act, Z, A, in_row, nxt, fan_in, B, grad, layers[l - 1, 3])
             row = in_row
             cur, nxt = nxt, cur
     return loss, score
+
+
+@njit(**JIT)
+def _act1(act, z):
+    """The hidden activation of one pre-activation (as :func:`_activate`)."""
+    if act == ACT_RELU:
+        return z if z > 0.0 else 0.0
+    if act == ACT_TANH:
+        return math.tanh(z)
+    if act == ACT_SIGMOID:
+        return sigmoid(z)
+    if act == ACT_GELU:
+        return 0.5 * z * (1.0 + math.erf(z * _INV_SQRT2))
+    return z if z > 0.0 else LEAKY_SLOPE * z
+
+
+@njit(**JIT)
+def _slope1(act, z, a):
+    """The activation's derivative at ``z`` (``a = act(z)``), as :func:`_times_derivative`."""
+    if act == ACT_RELU:
+        return 1.0 if z > 0.0 else 0.0
+    if act == ACT_TANH:
+        return 1.0 - a * a
+    if act == ACT_SIGMOID:
+        return a * (1.0 - a)
+    if act == ACT_GELU:
+        return 0.5 * (1.0 + math.erf(z * _INV_SQRT2)) + z * _INV_SQRT_2PI * math.exp(-0.5 * z * z)
+    return 1.0 if z > 0.0 else LEAKY_SLOPE
+
+
+@njit(**JIT)
+def stream_loss_grad(theta, layers, act, loss_code, X, y, idx, start, stop, grad, z, a, d0, d1, yv, want_grad):
+    """Mean loss and score of samples ``idx[start:stop]`` of ``(X, y)`` taken one at a time
+    (sample-major: the layout for batches of a few samples, such as SGD's one), and the gradient
+    of the mean loss into ``grad`` if ``want_grad``. Work arrays: ``z`` (units), ``a`` (features +
+    units: the sample, then every hidden activation), ``d0``/``d1`` (widest), ``yv`` (at least B). A zero input to a layer adds nothing to its weights' gradient and, after a ReLU, passes no
+    gradient down: those rows are skipped."""
+    L = layers.shape[0]
+    D = X.shape[1]
+    K = layers[L - 1, 2]
+    B = stop - start
+    inv = 1.0 / B
+    relu = act == ACT_RELU
+    if want_grad:
+        for k in range(grad.shape[0]):
+            grad[k] = 0.0
+    total = 0.0
+    correct = 0.0
+    for s in range(start, stop):
+        i = idx[s]
+        for k in range(D):
+            a[k] = X[i, k]
+        row = 0  # the layer's first unit in z; its input is a[D + row - fan_in:] (the sample for l = 0)
+        for l in range(L):
+            w_off, fan_in, fan_out, b_off = layers[l, 0], layers[l, 1], layers[l, 2], layers[l, 3]
+            for j in range(fan_out):
+                z[row + j] = theta[b_off + j]
+            base = D + row - fan_in
+            for k in range(fan_in):
+                xk = a[base + k]
+                if xk != 0.0:
+                    w = w_off + k * fan_out
+                    for j in range(fan_out):
+                        z[row + j] += xk * theta[w + j]
+            if l < L - 1:
+                for j in range(fan_out):
+                    a[D + row + j] = _act1(act, z[row + j])
+                row += fan_out
+        if loss_code == LOSS_CE:
+            value, hit = _cross_entropy(z[row : row + K], int(y[i]), d0, inv)
+        else:
+            value, slope, hit = _one_output_loss(loss_code, z[row], y[i])
+            d0[0] = slope * inv
+        total += value
+        correct += hit
+        if not want_grad:
+            continue
+        cur = d0
+        nxt = d1
+        for l in range(L - 1, -1, -1):
+            w_off, fan_in, fan_out, b_off = layers[l, 0], layers[l, 1], layers[l, 2], layers[l, 3]
+            in_row = row - fan_in  # the input layer's first unit in z (l > 0)
+            for j in range(fan_out):
+                grad[b_off + j] += cur[j]
+            if l == 0:
+                for k in range(fan_in):
+                    xk = a[k]
+                    if xk != 0.0:
+                        w = w_off + k * fan_out
+                        for j in range(fan_out):
+                            grad[w + j] += xk * cur[j]
+                break
+            for k in range(fan_in):
+                xk = a[D + in_row + k]
+                if xk == 0.0 and relu:
+                    nxt[k] = 0.0
+                    continue
+                w = w_off + k * fan_out
+                back = 0.0
+                for j in range(fan_out):
+                    grad[w + j] += xk * cur[j]
+                    back += theta[w + j] * cur[j]
+                nxt[k] = back * _slope1(act, z[in_row + k], xk)
+            row = in_row
+            cur, nxt = nxt, cur
+    if loss_code != LOSS_SQUARED:
+        return total * inv, correct / B
+    for s in range(start, stop):  # R² needs the batch's labels together
+        yv[s - start] = y[idx[s]]
+    return total * inv, _r2(total, yv, B)
 
 
 @njit(**JIT)
@@ -305,9 +512,9 @@ def gather_columns(X, y, idx, start, stop, XT, yb):
 
 
 @njit(**JIT)
-def workspace(X, y, layers, act, loss_code, capacity):
+def workspace(X, y, layers, act, loss_code, capacity, blas=0, blas_from=BLAS_FROM):
     """Everything the passes over ``(X, y)`` need, allocated once per run: ``(X, y, XT, layers,
-    act, loss_code, Z, A, D0, D1, XB, yB)``; ``XT`` is the whole set feature-major, ``XB``/``yB``
+    act, loss_code, Z, A, D0, D1, XB, yB, blas, blas_from, z1, a1, e0, e1, y1)``; ``XT`` is the whole set feature-major, ``XB``/``yB``
     hold a gathered batch of up to ``capacity`` samples, and the work arrays fit ``max(N,
     capacity)`` samples."""
     N = X.shape[0]
@@ -320,20 +527,24 @@ def workspace(X, y, layers, act, loss_code, capacity):
     XT = np.ascontiguousarray(X.T)
     return (X, y, XT, layers, act, loss_code, np.empty((units, cap)), np.empty((units, cap)),
             np.empty((widest, cap)), np.empty((widest, cap)), np.empty((X.shape[1], max(capacity, 1))),
-            np.empty(max(capacity, 1)))
+            np.empty(max(capacity, 1)), np.int64(blas), np.int64(blas_from),
+            np.empty(units), np.empty(X.shape[1] + units), np.empty(widest), np.empty(widest), np.empty(STREAM_BELOW))
 
 
 @njit(**JIT)
 def full_loss_grad(theta, ws, grad, want_grad):
     """Mean loss and score over the whole set of the :func:`workspace` ``ws`` (and the gradient
     into ``grad`` if ``want_grad``)."""
-    X, y, XT, layers, act, loss_code, Z, A, D0, D1, XB, yB = ws
-    return net_loss_grad(theta, layers, act, loss_code, XT, y, X.shape[0], grad, Z, A, D0, D1, want_grad)
+    X, y, XT, layers, act, loss_code, Z, A, D0, D1, XB, yB, blas, blas_from, z1, a1, e0, e1, y1 = ws
+    return net_loss_grad(theta, layers, act, loss_code, blas, blas_from, XT, y, X.shape[0], grad, Z, A, D0, D1, want_grad)
 
 
 @njit(**JIT)
 def batch_loss_grad(theta, ws, idx, start, stop, grad):
-    """Mean loss and score of samples ``idx[start:stop]`` of ``ws``'s set, and the gradient."""
-    X, y, XT, layers, act, loss_code, Z, A, D0, D1, XB, yB = ws
+    """Mean loss and score of samples ``idx[start:stop]`` of ``ws``'s set, and the gradient
+    (fewer than :data:`STREAM_BELOW` samples one by one, else gathered feature-major)."""
+    X, y, XT, layers, act, loss_code, Z, A, D0, D1, XB, yB, blas, blas_from, z1, a1, e0, e1, y1 = ws
+    if stop - start < STREAM_BELOW:
+        return stream_loss_grad(theta, layers, act, loss_code, X, y, idx, start, stop, grad, z1, a1, e0, e1, y1, True)
     gather_columns(X, y, idx, start, stop, XB, yB)
-    return net_loss_grad(theta, layers, act, loss_code, XB, yB, stop - start, grad, Z, A, D0, D1, True)
+    return net_loss_grad(theta, layers, act, loss_code, blas, blas_from, XB, yB, stop - start, grad, Z, A, D0, D1, True)

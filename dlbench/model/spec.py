@@ -165,6 +165,11 @@ class Network:
         """The name of the second measure the kernel returns: ``accuracy`` or ``r2``."""
         return "r2" if self.task == "regression" else "accuracy"
 
+    def forward_flops_per_sample(self) -> int:
+        """Multiply-adds × 2 of one forward pass of one sample."""
+        w = self.widths
+        return 2 * sum(a * b for a, b in zip(w[:-1], w[1:]))
+
     def flops_per_sample(self) -> int:
         """Multiply-adds × 2 of one forward and backward pass of one sample (gradient included)."""
         w = self.widths

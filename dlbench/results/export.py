@@ -32,8 +32,8 @@ __all__ = ["EXPORTERS", "Exporter", "export", "latex_escape", "export_csv", "exp
 Exporter = Callable[[Results, "str | Path | None"], "list[Path]"]
 """``exporter(results, to=None) -> list[Path]``: the signature every exporter has."""
 
-FIGURES = (("loss", "Loss"), ("accuracy", "Accuracy"), ("lr_sensitivity", "Learning-rate sensitivity"),
-           ("profile", "Performance profile"))
+FIGURES = (("loss", "Loss"), ("accuracy", "Accuracy"), ("r2", "R² (regression)"),
+           ("lr_sensitivity", "Learning-rate sensitivity"), ("profile", "Performance profile"))
 """Figure stems written by :func:`dlbench.results.figures.write_figures`, with their Markdown captions."""
 
 
@@ -175,10 +175,20 @@ def _configuration(results: Results) -> list[list[str]]:
     rows.append(["optimizers", f"{len(results.optimizers)}: {', '.join(results.optimizers)}"])
     rows.append(["seeds", str(config.get("seeds") or results.seeds)])
     data = [results.data_text()] if results.data_text() else []
-    net = [f"{e['n_hidden']} hidden ReLU units" if e.get("n_hidden") else "", f"{e['init']} init" if e.get("init") else "",
-           f"{str(e['loss']).upper()} loss" if e.get("loss") else "", f"{e['epochs']} epochs" if e.get("epochs") else ""]
+    networks = {p: n for p, n in (config.get("networks") or {}).items() if isinstance(n, dict)}
+    if networks:
+        layers = sorted({_network_words(n.get("hidden") or [], n.get("activation") or "relu") for n in networks.values()})
+        losses = sorted({str(n.get("loss")).upper() for n in networks.values() if n.get("loss")})
+    else:  # folders written before networks were recorded: one layer of n_hidden ReLU units
+        layers = [_network_words([e["n_hidden"]], "relu")] if e.get("n_hidden") else []
+        losses = [str(e["loss"]).upper()] if e.get("loss") else []
+    net = [", ".join(layers), f"{e['init']} init" if e.get("init") else "",
+           f"{'/'.join(losses)} loss" if losses else "", f"{e['epochs']} epochs" if e.get("epochs") else ""]
     if data or any(net):
         rows.append(["set-up", ", ".join(data + [n for n in net if n])])
+    datasets = {p: d for p, d in (config.get("datasets") or {}).items() if isinstance(d, dict)}
+    if datasets:
+        rows.append(["tasks", ", ".join(f"{p}: {_task_words(d)}" for p, d in datasets.items())])
     tuning = config.get("tuning")
     if tuning:
         grid = tuning.get("grid")
@@ -199,14 +209,30 @@ def _configuration(results: Results) -> list[list[str]]:
     return rows
 
 
+def _network_words(hidden: list, activation: str) -> str:
+    """``8 hidden ReLU units``, ``hidden layers 64, 32 (tanh)``, ``no hidden layer (linear)``."""
+    if not hidden:
+        return "no hidden layer (linear)"
+    if len(hidden) == 1:
+        return f"{hidden[0]} hidden {'ReLU' if activation == 'relu' else activation} units"
+    return f"hidden layers {', '.join(map(str, hidden))} ({activation})"
+
+
+def _task_words(dataset: dict) -> str:
+    task = str(dataset.get("task", "binary"))
+    return f"multiclass ({dataset.get('n_classes')} classes)" if task == "multiclass" else task
+
+
 def _stats_rows(results: Results, stats, problem: str):
     from .tables import fmt_seconds
 
     test = results.has_test
+    reg = results.is_regression(problem)
     target = bool(results.targets) and "reached_target" in stats
-    header = ["#", "optimizer", "final loss (mean ± std)", "95% CI", "best loss", "accuracy (mean ± std)"]
+    score = ["rmse (mean ± std)", "R² (mean ± std)"] if reg else ["accuracy (mean ± std)"]
+    header = ["#", "optimizer", "final loss (mean ± std)", "95% CI", "best loss", *score]
     if test:
-        header += ["test loss", "test accuracy"]
+        header += ["test loss"] + (["test rmse", "test R²"] if reg else ["test accuracy"])
     header += ["diverged", "train time", "vs fastest"]
     if target:
         header += ["reached target", "epochs to target"]
@@ -215,10 +241,13 @@ def _stats_rows(results: Results, stats, problem: str):
     for rank, (_, r) in enumerate(part.iterrows(), start=1):
         ci = "—" if not math.isfinite(float(r["final_loss_ci_low"])) else \
             f"[{_num(r['final_loss_ci_low'])}, {_num(r['final_loss_ci_high'])}]"
-        row = [rank, r["optimizer"], _pm(r["final_loss_mean"], r["final_loss_std"]), ci, _num(r["best_loss_mean"]),
-               _pm(r["final_accuracy_mean"], r["final_accuracy_std"])]
+        row = [rank, r["optimizer"], _pm(r["final_loss_mean"], r["final_loss_std"]), ci, _num(r["best_loss_mean"])]
+        row += ([_pm(r["final_rmse_mean"], r["final_rmse_std"]), _pm(r["final_r2_mean"], r["final_r2_std"])] if reg
+                else [_pm(r["final_accuracy_mean"], r["final_accuracy_std"])])
         if test:
-            row += [_pm(r["test_loss_mean"], r["test_loss_std"]), _pm(r["test_accuracy_mean"], r["test_accuracy_std"])]
+            row += [_pm(r["test_loss_mean"], r["test_loss_std"])]
+            row += ([_pm(r["test_rmse_mean"], r["test_rmse_std"]), _pm(r["test_r2_mean"], r["test_r2_std"])] if reg
+                    else [_pm(r["test_accuracy_mean"], r["test_accuracy_std"])])
         ratio = r.get("time_ratio", math.nan)
         row += [f"{int(r['diverged'])}/{int(r['runs'])}", fmt_seconds(float(r["train_seconds_mean"])),
                 "—" if ratio is None or not math.isfinite(float(ratio)) else f"{float(ratio):.2f}×"]
@@ -231,15 +260,18 @@ def _stats_rows(results: Results, stats, problem: str):
 def _summary_rows(results: Results):
     from .tables import fmt_seconds
 
-    header = ["problem", "optimizer", "seed", "lr", "final loss", "best loss", "accuracy", "epochs", "status", "train time"]
+    regression = [p for p in results.problems if results.is_regression(p)]
+    score = "accuracy" if not regression else "R²" if len(regression) == len(results.problems) else "accuracy / R²"
+    header = ["problem", "optimizer", "seed", "lr", "final loss", "best loss", score, "epochs", "status", "train time"]
     rows = []
     summary = results.summary.sort_values(["problem", "optimizer", "seed"], kind="stable",
                                           key=lambda c: c.map({n: i for i, n in enumerate(results.optimizers)})
                                           if c.name == "optimizer" else c)
     for _, r in summary.iterrows():
         status = "diverged" if r["diverged"] else "converged" if r["converged"] else "ran all"
+        value = r["final_r2"] if r["problem"] in regression else r["final_accuracy"]
         rows.append([r["problem"], r["optimizer"], int(r["seed"]), _num(r["lr"]), _num(r["final_loss"]),
-                     _num(r["best_loss"]), _num(r["final_accuracy"], 3), _num(r["epochs_run"]), status,
+                     _num(r["best_loss"]), _num(value, 3), _num(r["epochs_run"]), status,
                      fmt_seconds(float(r["train_seconds"]))])
     return header, rows
 
@@ -277,7 +309,8 @@ def export_markdown(results: Results | str | Path, to: str | Path | None = None)
         header, rows = _stats_rows(results, stats, problem)
         title = "Results" if len(results.problems) == 1 else f"Results on {problem}"
         lines += [f"## {title}", ""] + _md_table(header, rows, "rl" + "r" * (len(header) - 2)) + [""]
-        lines += [f"Over {seeds} seed(s), best first. Losses and accuracy on the training set after the last "
+        measures = "Losses, RMSE and R²" if results.is_regression(problem) else "Losses and accuracy"
+        lines += [f"Over {seeds} seed(s), best first. {measures} on the training set after the last "
                   "epoch: mean ± sample standard deviation, 95% confidence interval of the mean (Student t); "
                   "diverged runs are counted and left out of the other statistics. Train time: mean over seeds "
                   "of the compiled training loop's wall time; 'vs fastest': ratio of mean times.", ""]
@@ -324,8 +357,8 @@ def _tex_num(value, digits: int = 3) -> str:
 
 def export_latex(results: Results | str | Path, to: str | Path | None = None) -> list[Path]:
     """``table.tex``: a ``booktabs`` table (needs ``\\usepackage{booktabs}``) of each optimizer's final
-    training loss and accuracy (mean ± std over the seeds that did not diverge) and mean training
-    time, the best loss of each problem in bold."""
+    training loss and accuracy (R² for a regression problem; mean ± std over the seeds that did
+    not diverge) and mean training time, the best loss of each problem in bold."""
     import numpy as np
 
     results = _results(results)
@@ -334,12 +367,15 @@ def export_latex(results: Results | str | Path, to: str | Path | None = None) ->
     problems = results.problems
     seeds = results.seeds
     over = f"mean $\\pm$ std over {seeds} seeds" if seeds > 1 else "one seed"
+    regression = [p for p in problems if results.is_regression(p)]
+    score = "accuracy" if not regression else "R$^2$" if len(regression) == len(problems) else "accuracy or R$^2$"
+    score_head = score[0].upper() + score[1:]
     lines = [f"% dlbench: {latex_escape(results.name)} ({latex_escape(results.folder.name)}). Needs \\usepackage{{booktabs}}.",
              r"\begin{table}[htbp]", r"\centering",
-             f"\\caption{{{latex_escape(results.name)}: final training loss and accuracy ({over}) and training time.}}",
+             f"\\caption{{{latex_escape(results.name)}: final training loss and {score} ({over}) and training time.}}",
              f"\\label{{tab:dlbench-{''.join(c if c.isalnum() else '-' for c in results.name)}}}",
              r"\begin{tabular}{lrrr}", r"\toprule",
-             r"Optimizer & Final loss & Accuracy & Time (s) \\", r"\midrule"]
+             f"Optimizer & Final loss & {score_head} & Time (s) \\\\", r"\midrule"]
     for k, problem in enumerate(problems):
         part = _ordered(stats[stats["problem"] == problem])
         if len(problems) > 1:
@@ -358,7 +394,8 @@ def export_latex(results: Results | str | Path, to: str | Path | None = None) ->
                 loss = f"$\\mathbf{{{body}}}$" if diverged == 0 and mean == best else f"${body}$"
                 if diverged:
                     loss += f" ({diverged}/{runs} diverged)"
-            acc_mean, acc_std = float(r["final_accuracy_mean"]), float(r["final_accuracy_std"])
+            metric = "final_r2" if problem in regression else "final_accuracy"
+            acc_mean, acc_std = float(r[f"{metric}_mean"]), float(r[f"{metric}_std"])
             acc = _tex_num(acc_mean) if not np.isfinite(acc_std) else f"{_tex_num(acc_mean)} \\pm {_tex_num(acc_std, 2)}"
             lines.append(f"{latex_escape(r['optimizer'])} & {loss} & ${acc}$ & ${_tex_num(r['train_seconds_mean'])}$ \\\\")
     lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}", ""]

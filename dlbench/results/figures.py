@@ -2,7 +2,8 @@
 
 :func:`write_figures` draws, for each problem, the training loss per epoch and per second of
 training (and the test loss when there is a test split) in ``loss.png``/``loss.svg``, the accuracy
-in ``accuracy.png``/``accuracy.svg``, the learning-rate sensitivity of tuned results in
+of classification problems in ``accuracy.png``/``accuracy.svg``, the R² of regression problems
+in ``r2.png``/``r2.svg``, the learning-rate sensitivity of tuned results in
 ``lr_sensitivity.png``/``.svg`` and the performance profile of multi-problem results in
 ``profile.png``/``.svg``. Each optimizer keeps one colour and line style in every figure
 (:func:`optimizer_styles`). With several seeds a line is the mean over seeds and the shaded band
@@ -98,7 +99,7 @@ class _Runs:
         flagged = set(zip(summary.loc[summary["diverged"], "problem"], summary.loc[summary["diverged"], "optimizer"],
                           summary.loc[summary["diverged"], "seed"]))
         columns = {c: curves[c].to_numpy(dtype=float) for c in
-                   ("loss", "accuracy", "test_loss", "test_accuracy", "elapsed_s")}
+                   ("loss", "accuracy", "r2", "test_loss", "test_accuracy", "test_r2", "elapsed_s")}
         epoch_all = curves["epoch"].to_numpy()
         seed_all = curves["seed"].to_numpy()
         self.runs = {}
@@ -250,9 +251,10 @@ def _log_ticks(axis):
     axis.set_minor_formatter(FuncFormatter(minor))
 
 
-def _y_limits(bands_list, log: bool):
+def _y_limits(bands_list, log: bool, floor: float | None = None):
     """Limits covering every run that did not diverge, so a diverging run leaves the top edge
-    instead of squashing the others."""
+    instead of squashing the others; ``floor`` is the lowest bottom shown (R² far below 0 at the
+    start of a run would squash the rest)."""
     import numpy as np
 
     lows, highs, all_highs = [], [], []
@@ -270,6 +272,9 @@ def _y_limits(bands_list, log: bool):
         return None
     top = max(highs) if highs else min(all_highs)
     bottom = min(lows)
+    if floor is not None:
+        bottom = max(bottom, floor)
+        top = max(top, bottom + 0.1)
     if log:
         bottom, top = max(bottom, 1e-300), max(top, 1e-300)
         span = max(math.log10(top / bottom), 0.3)
@@ -287,10 +292,17 @@ def _seed_note(results: Results, partial: bool) -> str:
 
 def _describe(results: Results) -> str:
     e = results.config.get("experiment") or {}
-    bits = [f"{str(e['loss']).upper()} loss" if e.get("loss") else ""]
+    networks = [n for n in (results.config.get("networks") or {}).values() if isinstance(n, dict)]
+    losses = sorted({str(n.get("loss")) for n in networks if n.get("loss")}) or ([str(e["loss"])] if e.get("loss") else [])
+    bits = ["/".join(x.upper() for x in losses) + " loss" if losses else ""]
     data = results.data_text()
     bits.append(data if len(data) <= 60 else "")  # per-problem sizes are too long for a subtitle
-    bits.append(f"{e['n_hidden']} hidden units" if e.get("n_hidden") else "")
+    hidden = networks[0].get("hidden") if networks else (e.get("hidden") or ([e["n_hidden"]] if e.get("n_hidden") else None))
+    activation = (networks[0].get("activation") if networks else e.get("activation")) or "relu"
+    if hidden and len(hidden) == 1:
+        bits.append(f"{hidden[0]} hidden units" + (f" ({activation})" if activation != "relu" else ""))
+    elif hidden:
+        bits.append(f"hidden layers {','.join(map(str, hidden))}" + (f" ({activation})" if activation != "relu" else ""))
     return ", ".join(b for b in bits if b)
 
 
@@ -370,10 +382,13 @@ def _x_handle():
     return Line2D([], [], color="black", marker="x", linestyle="none", markersize=7, markeredgewidth=2)
 
 
-def _curve_figure(results: Results, runs: _Runs, kind: str, folder: Path) -> list[Path]:
-    """Per problem: the loss vs epoch and vs training seconds, or the accuracy vs epoch; then the test
-    split's loss or accuracy vs epoch when there is one."""
-    problems = results.problems
+_AXIS = {"loss": "(log scale)", "accuracy": "(fraction correct)", "r2": "(1 is perfect; clipped at -1)"}
+
+
+def _curve_figure(results: Results, runs: _Runs, kind: str, folder: Path, problems: list[str] | None = None) -> list[Path]:
+    """Per problem (of ``problems``, default all): the loss vs epoch and vs training seconds, or the
+    accuracy (or R²) vs epoch; then the test split's loss, accuracy or R² vs epoch when there is one."""
+    problems = problems if problems is not None else results.problems
     styles = optimizer_styles(results.optimizers)
     names = list(styles)
     log = kind == "loss"
@@ -384,7 +399,7 @@ def _curve_figure(results: Results, runs: _Runs, kind: str, folder: Path) -> lis
     panels = []
     for problem in problems:
         per_column = [runs.bands(problem, m, positive=log) for _, m, _ in columns]
-        panels.append((problem, per_column, _y_limits(per_column, log)))
+        panels.append((problem, per_column, _y_limits(per_column, log, -1.0 if kind == "r2" else None)))
         for bands in per_column:
             for name, band in bands.items():
                 if band.diverged or name not in labels:
@@ -400,11 +415,11 @@ def _curve_figure(results: Results, runs: _Runs, kind: str, folder: Path) -> lis
             _draw(ax, bands, styles, x, log, limits[1] if (limits and log) else None)
             if limits:
                 ax.set_ylim(*limits)
-            what = f"{split} {kind}"
+            what = f"{split} {'R²' if kind == 'r2' else kind}"
             ax.set_title(f"{problem}: {what} vs {'epoch' if x == 'epoch' else 'training time'}", fontsize=10, pad=9, y=1.0)
             ax.set_xlabel("epoch" if x == "epoch" else "training time (s, log scale)")
-            ax.set_ylabel(f"{what} (log scale)" if log else f"{what} (fraction correct)")
-    title = f"{results.name}: {kind}" + (f" on {problems[0]}" if len(problems) == 1 else "")
+            ax.set_ylabel(f"{what} {_AXIS[kind]}")
+    title = f"{results.name}: {'R²' if kind == 'r2' else kind}" + (f" on {problems[0]}" if len(problems) == 1 else "")
     described = _describe(results)
     _suptitle(fig, place, title + (f"\n{described}" if described else ""))
     _legend(fig, place, styles, names, labels, note, [(_x_handle(), _X_MARK[0])] if any_diverged else [])
@@ -516,9 +531,11 @@ def _profile_figure(results: Results, folder: Path) -> list[Path]:
 def write_figures(results: Results | str | Path, folder: str | Path | None = None) -> list[Path]:
     """Write every figure that ``results`` supports into ``folder`` (default: the results folder).
 
-    Always ``loss.png``/``loss.svg`` and, when accuracy was recorded, ``accuracy.png``/``.svg``;
-    ``lr_sensitivity.png``/``.svg`` with tuning results; ``profile.png``/``.svg`` with a
-    performance profile. Returns the paths written.
+    Always ``loss.png``/``loss.svg``; ``accuracy.png``/``.svg`` for the classification problems
+    whose accuracy was recorded and ``r2.png``/``.svg`` for the regression problems (RMSE is
+    the square root of twice the loss, so the loss figure shows it too); ``lr_sensitivity.png``/``.svg``
+    with tuning results; ``profile.png``/``.svg`` with a performance profile. Returns the paths
+    written.
     """
     if not isinstance(results, Results):
         results = load_results(results)
@@ -526,8 +543,12 @@ def write_figures(results: Results | str | Path, folder: str | Path | None = Non
     folder.mkdir(parents=True, exist_ok=True)
     runs = _Runs(results)
     paths = _curve_figure(results, runs, "loss", folder)
-    if results.curves["accuracy"].notna().any():
-        paths += _curve_figure(results, runs, "accuracy", folder)
+    curves = results.curves
+    for kind in ("accuracy", "r2"):
+        shown = [p for p in results.problems if results.is_regression(p) == (kind == "r2")
+                 and curves.loc[curves["problem"] == p, kind].notna().any()]
+        if shown:
+            paths += _curve_figure(results, runs, kind, folder, shown)
     if results.tuning is not None and not results.tuning.empty:
         paths += _lr_figure(results, folder)
     if results.profile is not None and not results.profile.empty:

@@ -33,12 +33,13 @@ _REQUIRED = {
 }
 _OPTIONAL = {
     "curves.csv": ("accuracy", "rmse", "r2", "test_loss", "test_accuracy", "test_rmse", "test_r2", "lr", "elapsed_s"),
-    "summary.csv": ("final_accuracy", "best_loss", "test_loss", "test_accuracy", "diverged", "converged",
-                    "epochs_run", "lr", "train_seconds", "time_ratio"),
+    "summary.csv": ("final_accuracy", "best_loss", "test_loss", "test_accuracy", "final_rmse", "final_r2", "test_rmse",
+                    "test_r2", "diverged", "converged", "epochs_run", "lr", "train_seconds", "time_ratio"),
     "stats.csv": tuple(f"{m}_{s}" for m in ("final_loss", "best_loss", "final_accuracy", "test_loss", "test_accuracy",
-                                             "train_seconds") for s in ("mean", "std", "ci_low", "ci_high", "min", "max")
+                                             "final_rmse", "final_r2", "test_rmse", "test_r2", "train_seconds")
+                       for s in ("mean", "std", "ci_low", "ci_high", "min", "max")
                        if (m, s) != ("final_loss", "mean")) + ("time_ratio", "time_ratio_std"),
-    "tuning.csv": ("trial", "val_accuracy", "diverged", "selected"),
+    "tuning.csv": ("trial", "val_accuracy", "val_rmse", "val_r2", "diverged", "selected"),
     "profile.csv": ("score",),
 }
 _BOOL_COLUMNS = {"summary.csv": ("diverged", "converged"), "tuning.csv": ("diverged", "selected")}
@@ -88,6 +89,21 @@ class Results:
             return int(self.config.get("seeds") or 1)
         return int(self.summary.groupby(["problem", "optimizer"])["seed"].nunique().max())
 
+    def task(self, problem: str) -> str:
+        """The task ``problem`` was trained as: from ``config.json``'s ``datasets``, else read off
+        the summary (R² recorded: ``regression``), else ``binary`` (folders older than tasks)."""
+        info = (self.config.get("datasets") or {}).get(problem)
+        if isinstance(info, dict) and info.get("task"):
+            return str(info["task"])
+        rows = self.summary[self.summary["problem"] == problem]
+        if len(rows) and rows["final_r2"].notna().any() and rows["final_accuracy"].isna().all():
+            return "regression"
+        return "binary"
+
+    def is_regression(self, problem: str) -> bool:
+        """Whether ``problem`` is a regression (RMSE and R² are shown where accuracy would be)."""
+        return self.task(problem) == "regression"
+
     @property
     def has_test(self) -> bool:
         """Whether the curves hold test-split losses."""
@@ -107,7 +123,8 @@ class Results:
     def target_text(self) -> str:
         """``"target: loss ≤ 0.1"``, or per problem when they differ; empty without targets."""
         def goal(metric, value):
-            return f"{metric} {'≥' if 'accuracy' in metric else '≤'} {value:g}" if isinstance(value, (int, float)) \
+            higher = "accuracy" in metric or metric.endswith("r2")
+            return f"{metric} {'≥' if higher else '≤'} {value:g}" if isinstance(value, (int, float)) \
                 else f"{metric} {value}"
 
         targets = self.targets
@@ -125,6 +142,10 @@ class Results:
         if not specs:
             specs = [{"name": self.problems[0] if self.problems else "", "n_samples": e.get("n_samples"),
                       "n_features": e.get("n_features")}]
+        datasets = self.config.get("datasets") or {}
+        specs = [{**p, **{k: datasets[p.get("name")][k] for k in ("n_samples", "n_features")
+                          if isinstance(datasets.get(p.get("name")), dict) and k in datasets[p.get("name")]}}
+                 for p in specs]
         sizes = {(p.get("n_samples"), p.get("n_features")) for p in specs}
 
         def size(n, d):

@@ -55,15 +55,33 @@ def _jobs_note(jobs: int) -> str:
     return f" Runs were timed {jobs} at a time in parallel threads." if jobs > 1 else ""
 
 
+def _regression(frame, task: str | None, column: str) -> bool:
+    """Whether a table's rows are a regression problem's: ``task`` when known, else whether
+    ``column`` (R²) was recorded and accuracy was not."""
+    if task is not None:
+        return task == "regression"
+    accuracy = column.replace("r2", "accuracy")
+    return (column in frame and frame[column].notna().any()
+            and not (accuracy in frame and frame[accuracy].notna().any()))
+
+
+def _f3(value: float) -> str:
+    return f"{value:.3f}"
+
+
 def comparison_table(summary, title: str, compile_seconds: float, compile_source: str, repeat: int,
-                     target: str | None = None, jobs: int = 1, sparks: dict | None = None) -> Table:
-    """One seed: the runs sorted by final loss, with time relative to the fastest run."""
+                     target: str | None = None, jobs: int = 1, sparks: dict | None = None, task: str | None = None) -> Table:
+    """One seed: the runs sorted by final loss, with time relative to the fastest run. A
+    regression problem (``task``, else read off the columns) shows RMSE and R² for accuracy."""
     table = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left", caption_justify="left")
     has_test = summary["test_loss"].notna().any() if "test_loss" in summary else False
+    reg = _regression(summary, task, "final_r2")
+    score = [("rmse", "right"), ("R²", "right")] if reg else [("accuracy", "right")]
     columns = [("#", "right"), ("optimizer", "left")] + ([("loss curve", "left")] if sparks else []) + [
-        ("lr", "right"), ("final loss", "right"), ("best loss", "right"), ("accuracy", "right")]
+        ("lr", "right"), ("final loss", "right"), ("best loss", "right")] + score
     if has_test:
-        columns += [("test loss", "right"), ("test acc.", "right")]
+        columns += [("test loss", "right")] + ([("test rmse", "right"), ("test R²", "right")] if reg
+                                               else [("test acc.", "right")])
     columns += [("epochs", "left")]
     if target:
         columns += [("epochs to target", "right"), ("time to target", "right")]
@@ -72,9 +90,11 @@ def comparison_table(summary, title: str, compile_seconds: float, compile_source
         table.add_column(name, justify=justify, no_wrap=True)
     for rank, (_, row) in enumerate(summary.iterrows(), start=1):
         cells = [str(rank), str(row["optimizer"])] + ([sparks.get((row["problem"], row["optimizer"]), "")] if sparks else []) + [
-            f"{row['lr']:.4g}", fmt_loss(row["final_loss"]), fmt_loss(row["best_loss"]), f"{row['final_accuracy']:.3f}"]
+            f"{row['lr']:.4g}", fmt_loss(row["final_loss"]), fmt_loss(row["best_loss"])]
+        cells += [fmt_loss(row["final_rmse"]), _f3(row["final_r2"])] if reg else [_f3(row["final_accuracy"])]
         if has_test:
-            cells += [fmt_loss(row["test_loss"]), f"{row['test_accuracy']:.3f}"]
+            cells += [fmt_loss(row["test_loss"])]
+            cells += [fmt_loss(row["test_rmse"]), _f3(row["test_r2"])] if reg else [_f3(row["test_accuracy"])]
         cells += [_status(row)]
         if target:
             hit = row["epochs_to_target"]
@@ -84,7 +104,8 @@ def comparison_table(summary, title: str, compile_seconds: float, compile_source
                   _ratio(row["time_ratio"], row["time_ratio_std"])]
         table.add_row(*cells)
     table.caption = (
-        "Losses and accuracy on the training set after the last epoch run"
+        ("Losses (half the mean squared error), RMSE and R² on the training set after the last epoch run" if reg
+         else "Losses and accuracy on the training set after the last epoch run")
         + (" (test: the held-out split)" if has_test else "")
         + (f"; target: {target}" if target else "")
         + f". Train time: median wall time of the compiled training loop over {repeat} identical run(s); "
@@ -101,15 +122,19 @@ def _pm(mean: float, std: float, fmt) -> str:
 
 
 def stats_table(stats, title: str, seeds: int, compile_seconds: float, compile_source: str,
-                target: str | None = None, jobs: int = 1, sparks: dict | None = None) -> Table:
-    """Several seeds: mean ± standard deviation, 95% confidence interval and range per optimizer."""
+                target: str | None = None, jobs: int = 1, sparks: dict | None = None, task: str | None = None) -> Table:
+    """Several seeds: mean ± standard deviation, 95% confidence interval and range per optimizer
+    (RMSE and R² for accuracy on a regression problem)."""
     table = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left", caption_justify="left")
     has_test = stats["test_loss_mean"].notna().any()
+    reg = _regression(stats, task, "final_r2_mean")
+    score = [("rmse", "right"), ("R²", "right")] if reg else [("accuracy", "right")]
     columns = [("#", "right"), ("optimizer", "left")] + ([("loss curve", "left")] if sparks else []) + [
-        ("final loss (mean ± sd)", "right"), ("95% CI", "right"), ("min … max", "right"), ("accuracy", "right")]
+        ("final loss (mean ± sd)", "right"), ("95% CI", "right"), ("min … max", "right")] + score
     # headers never shrink below their own width
     if has_test:
-        columns += [("test loss", "right"), ("test acc.", "right")]
+        columns += [("test loss", "right")] + ([("test rmse", "right"), ("test R²", "right")] if reg
+                                               else [("test acc.", "right")])
     columns += [("diverged", "right")]
     if target:
         columns += [("reached", "right"), ("epochs to target", "right"), ("time to target", "right")]
@@ -122,11 +147,15 @@ def stats_table(stats, title: str, seeds: int, compile_seconds: float, compile_s
             _pm(row["final_loss_mean"], row["final_loss_std"], f6),
             "—" if not math.isfinite(row["final_loss_ci_low"]) else f"[{f6(row['final_loss_ci_low'])}, {f6(row['final_loss_ci_high'])}]",
             "—" if not math.isfinite(row["final_loss_min"]) else f"{f6(row['final_loss_min'])} … {f6(row['final_loss_max'])}",
-            _pm(row["final_accuracy_mean"], row["final_accuracy_std"], lambda v: f"{v:.3f}"),
         ]
+        if reg:
+            cells += [_pm(row["final_rmse_mean"], row["final_rmse_std"], f6), _pm(row["final_r2_mean"], row["final_r2_std"], _f3)]
+        else:
+            cells += [_pm(row["final_accuracy_mean"], row["final_accuracy_std"], _f3)]
         if has_test:
-            cells += [_pm(row["test_loss_mean"], row["test_loss_std"], f6),
-                      _pm(row["test_accuracy_mean"], row["test_accuracy_std"], lambda v: f"{v:.3f}")]
+            cells += [_pm(row["test_loss_mean"], row["test_loss_std"], f6)]
+            cells += ([_pm(row["test_rmse_mean"], row["test_rmse_std"], f6), _pm(row["test_r2_mean"], row["test_r2_std"], _f3)]
+                      if reg else [_pm(row["test_accuracy_mean"], row["test_accuracy_std"], _f3)])
         diverged = int(row["diverged"])
         cells += [f"[red]{diverged}/{int(row['runs'])}[/red]" if diverged else f"0/{int(row['runs'])}"]
         if target:
@@ -153,13 +182,18 @@ def tuning_table(tuning, grid_size: int, lr_range: tuple[float, float], val_frac
     """The learning rate each optimizer's tuning chose, with its validation loss."""
     table = Table(title="Tuning: learning rate chosen on the validation split", box=box.SIMPLE_HEAVY,
                   title_justify="left", caption_justify="left")
-    for name, justify in [("problem", "left"), ("optimizer", "left"), ("chosen lr", "right"), ("val. loss", "right"),
-                          ("val. accuracy", "right"), ("diverged trials", "right")]:
+    has_r2 = "val_r2" in tuning and tuning["val_r2"].notna().any()
+    has_accuracy = not has_r2 or tuning["val_accuracy"].notna().any()
+    for name, justify in [("problem", "left"), ("optimizer", "left"), ("chosen lr", "right"), ("val. loss", "right")] + (
+            [("val. accuracy", "right")] if has_accuracy else []) + ([("val. R²", "right")] if has_r2 else []) + [
+            ("diverged trials", "right")]:
         table.add_column(name, justify=justify, no_wrap=True)
     for (problem, optimizer), group in tuning.groupby(["problem", "optimizer"], sort=False):
         chosen = group[group["selected"]]
         best = chosen.iloc[0] if len(chosen) else group.iloc[0]
-        table.add_row(problem, optimizer, f"{best['lr']:.4g}", fmt_loss(best["val_loss"]), f"{best['val_accuracy']:.3f}",
+        scores = ([_f3(best["val_accuracy"]) if math.isfinite(best["val_accuracy"]) or not has_r2 else "—"] if has_accuracy
+                  else []) + ([_f3(best["val_r2"]) if math.isfinite(best["val_r2"]) else "—"] if has_r2 else [])
+        table.add_row(problem, optimizer, f"{best['lr']:.4g}", fmt_loss(best["val_loss"]), *scores,
                       f"{int(group['diverged'].sum())}/{len(group)}")
     table.caption = (f"Every optimizer tried the same {grid_size} learning rates, evenly spaced in log scale from "
                      f"{lr_range[0]:g} to {lr_range[1]:g}, training on the training data minus a {val_fraction:.0%} "
@@ -189,20 +223,22 @@ def profile_table(profile, taus=(1.0, 1.25, 1.5, 2.0, 3.0, 4.0)) -> Table:
     return table
 
 
-def run_table(row, compile_seconds: float, compile_source: str = "") -> Table:
-    """Key facts of one run, from its row of ``summary.csv``."""
+def run_table(row, compile_seconds: float, compile_source: str = "", task: str | None = None) -> Table:
+    """Key facts of one run, from its row of ``summary.csv`` (RMSE and R² for a regression)."""
     table = Table(box=box.SIMPLE, show_header=False, title=f"{row['optimizer']}: summary", title_justify="left")
     table.add_column("what", style="bold")
     table.add_column("value")
     status = "diverged" if row["diverged"] else "converged (early stop)" if row["converged"] else "ran all epochs"
     epochs = int(row["epochs_run"])
-    rows = [
-        ("final loss", fmt_loss(row["final_loss"])),
-        ("best loss", fmt_loss(row["best_loss"])),
-        ("final accuracy", f"{row['final_accuracy']:.3f}"),
-    ]
+    reg = task == "regression" if task is not None else (
+        math.isfinite(row.get("final_r2", math.nan)) and not math.isfinite(row["final_accuracy"]))
+    rows = [("final loss", fmt_loss(row["final_loss"])), ("best loss", fmt_loss(row["best_loss"]))]
+    rows += ([("final rmse", fmt_loss(row["final_rmse"])), ("final R²", _f3(row["final_r2"]))] if reg
+             else [("final accuracy", _f3(row["final_accuracy"]))])
     if math.isfinite(row["test_loss"]):
-        rows += [("test loss", fmt_loss(row["test_loss"])), ("test accuracy", f"{row['test_accuracy']:.3f}")]
+        rows += [("test loss", fmt_loss(row["test_loss"]))]
+        rows += ([("test rmse", fmt_loss(row["test_rmse"])), ("test R²", _f3(row["test_r2"]))] if reg
+                 else [("test accuracy", _f3(row["test_accuracy"]))])
     if math.isfinite(row["epochs_to_target"]):
         rows += [("target reached", f"epoch {int(row['epochs_to_target'])}, {fmt_seconds(row['seconds_to_target'])}")]
     rows += [
@@ -218,11 +254,15 @@ def run_table(row, compile_seconds: float, compile_source: str = "") -> Table:
     return table
 
 
-def loss_every_table(curve, every: int = 100) -> Table:
-    """The loss every ``every`` epochs of one run (its rows of ``curves.csv``), as the article prints it."""
+def loss_every_table(curve, every: int = 100, task: str | None = None) -> Table:
+    """The loss every ``every`` epochs of one run (its rows of ``curves.csv``), as the article
+    prints it, with the accuracy (classification) or RMSE and R² (regression)."""
     table = Table(box=box.SIMPLE, title=f"Loss every {every} epochs", title_justify="left")
     has_test = curve["test_loss"].notna().any()
-    names = ["epoch", "loss", "accuracy"] + (["test loss", "test acc."] if has_test else []) + ["lr"]
+    reg = _regression(curve, task, "r2")
+    score = ["rmse", "R²"] if reg else ["accuracy"]
+    names = ["epoch", "loss", *score] + ((["test loss", "test R²"] if reg else ["test loss", "test acc."]) if has_test
+                                         else []) + ["lr"]
     for name in names:
         table.add_column(name, justify="right")
     curve = curve.set_index("epoch")
@@ -232,9 +272,10 @@ def loss_every_table(curve, every: int = 100) -> Table:
         epochs.append(n)
     for k in epochs:
         row = curve.loc[k]
-        cells = [str(k), fmt_loss(row["loss"]), f"{row['accuracy']:.3f}"]
+        cells = [str(k), fmt_loss(row["loss"])]
+        cells += [fmt_loss(row["rmse"]), _f3(row["r2"])] if reg else [_f3(row["accuracy"])]
         if has_test:
-            cells += [fmt_loss(row["test_loss"]), f"{row['test_accuracy']:.3f}"]
+            cells += [fmt_loss(row["test_loss"]), _f3(row["test_r2"] if reg else row["test_accuracy"])]
         cells.append("—" if not math.isfinite(row["lr"]) else f"{row['lr']:.4g}")
         table.add_row(*cells)
     return table
@@ -261,38 +302,75 @@ def print_results(console, results) -> None:
     summary = results.summary
     if config.get("kind") == "run" and exp.seeds == 1 and len(exp.resolved_problems()) == 1 and len(summary) == 1:
         row = summary.iloc[0]
-        console.print(loss_every_table(results.curves))
-        console.print(run_table(row, timing["compile_seconds"], timing["compile_source"]))
+        task = results.task(str(row["problem"]))
+        console.print(loss_every_table(results.curves, task=task))
+        console.print(run_table(row, timing["compile_seconds"], timing["compile_source"], task=task))
         return
     stats = results.aggregate() if exp.seeds > 1 else None
-    print_comparison(console, exp, summary, stats, results.tuning, results.profile, timing, results.curves)
+    print_comparison(console, exp, summary, stats, results.tuning, results.profile, timing, results.curves,
+                     {p: results.task(p) for p in results.problems}, config)
 
 
-def _title(exp, problem) -> str:
+def _widths(exp, network: dict | None) -> tuple:
+    if network and isinstance(network.get("hidden"), list):
+        return tuple(network["hidden"])
+    try:
+        return exp.widths
+    except Exception:  # an unreadable older configuration: show what it says
+        return (exp.n_hidden,)
+
+
+def _title(exp, problem, dataset: dict | None = None, network: dict | None = None) -> str:
+    """``name — problem: data, split, network, init, loss, epochs[, seeds]`` (``dataset`` and
+    ``network``: that problem's records in ``config.json``, when the folder has them)."""
+    from ..data import PROBLEMS
+
+    dataset, network = dataset or {}, network or {}
+    n, d = dataset.get("n_samples", problem.n_samples), dataset.get("n_features", problem.n_features)
+    info = PROBLEMS.get(problem.problem)
+    if n is None and info is not None and info.kind == "synthetic":
+        n, d = n or 100, d or 10  # make_dataset's defaults
+    task = dataset.get("task") or problem.task
+    kind = "data set" if info is not None and info.kind == "bundled" else "problem"
     data = (f"{problem.file}" if problem.problem == "csv"
-            else f"{problem.problem} problem, {problem.n_samples}×{problem.n_features}"
-            + (f", noise {problem.noise:g}" if problem.noise else ""))
+            else f"{problem.problem} {kind}, {n}×{d}" + (f", noise {problem.noise:g}" if problem.noise else ""))
+    if task == "multiclass":
+        data += f", {dataset.get('n_classes') or problem.n_classes or '?'} classes"
+    elif task == "regression":
+        data += ", regression"
     split = f", {exp.test_fraction:.0%} test split" if exp.test_fraction else ""
-    return (f"{exp.name} — {problem.name}: {data}{split}, {exp.n_hidden} hidden, {exp.init} init, {exp.loss}, "
+    widths = _widths(exp, network)
+    net = f"{','.join(map(str, widths))} hidden" if widths else "linear"
+    activation = network.get("activation") or exp.activation
+    if widths and activation != "relu":
+        net += f" {activation}"
+    loss = network.get("loss") or exp.loss or {"multiclass": "ce", "regression": "mse"}.get(task, "bce")
+    return (f"{exp.name} — {problem.name}: {data}{split}, {net}, {exp.init} init, {loss}, "
             f"{exp.epochs} epochs" + (f", {exp.seeds} seeds" if exp.seeds > 1 else ""))
 
 
-def print_comparison(console, exp, summary, stats, tuning, profile, timing: dict, curves=None) -> None:
+def print_comparison(console, exp, summary, stats, tuning, profile, timing: dict, curves=None, tasks: dict | None = None,
+                     config: dict | None = None) -> None:
     """Every table of a comparison: tuning, one per problem, and the profile across problems.
-    Used both right after a comparison and by ``dlbench show`` on its saved files."""
+    Used both right after a comparison and by ``dlbench show`` on its saved files. ``tasks`` maps
+    a problem to its task (read off the tables when absent); ``config`` is ``config.json``, whose
+    ``datasets`` and ``networks`` describe each problem in its title."""
     compile_seconds, compile_source = timing["compile_seconds"], timing["compile_source"]
     sparks = sparklines(curves)
+    tasks, config = tasks or {}, config or {}
+    datasets, networks = config.get("datasets") or {}, config.get("networks") or {}
     if tuning is not None and len(tuning):
         console.print(tuning_table(tuning, exp.n_trials, (exp.lr_min, exp.lr_max), exp.val_fraction))
     for problem in exp.resolved_problems():
         target = problem.target.describe() if problem.target is not None else None
-        title = _title(exp, problem)
+        title = _title(exp, problem, datasets.get(problem.name), networks.get(problem.name))
+        task = tasks.get(problem.name)
         if stats is None or exp.seeds == 1:
             table = comparison_table(summary[summary["problem"] == problem.name], title, compile_seconds,
-                                     compile_source, timing["repeats"], target, timing["jobs"], sparks)
+                                     compile_source, timing["repeats"], target, timing["jobs"], sparks, task)
         else:
             table = stats_table(stats[stats["problem"] == problem.name], title, exp.seeds, compile_seconds,
-                                compile_source, target, timing["jobs"], sparks)
+                                compile_source, target, timing["jobs"], sparks, task)
         console.print(table)
     if profile is not None and len(profile):
         console.print(profile_table(profile))

@@ -1,8 +1,9 @@
 """Result folders: a new, never-overwritten folder per command, written atomically.
 
-Each folder holds ``config.json`` (the full configuration, the command line, the versions of
-dlbench, NumPy, Numba, pandas and Python, the CPU and the date), ``summary.csv`` (one row per run
-and seed) and ``curves.csv`` (one row per run, seed and epoch).
+Each folder holds ``config.json`` (the full configuration, each problem's data set and network as
+trained, the command line, the versions of dlbench, NumPy, Numba, pandas and Python, the CPU and
+the date), ``summary.csv`` (one row per run and seed) and ``curves.csv`` (one row per run, seed
+and epoch).
 """
 
 from __future__ import annotations
@@ -139,6 +140,9 @@ def _config(comparison, extra: dict[str, Any] | None) -> dict[str, Any]:
         "format": FORMAT,
         "experiment": exp.to_dict(),
         "problems": [p.name for p in problems],
+        "datasets": comparison.datasets,
+        "networks": comparison.networks,
+        "memory_estimate_bytes": comparison.memory_bytes,
         "seeds": exp.seeds,
         "tuning": (
             {"parameter": exp.tune, "budget": exp.budget, "trials": exp.n_trials, "val_fraction": exp.val_fraction,
@@ -160,6 +164,8 @@ def _config(comparison, extra: dict[str, Any] | None) -> dict[str, Any]:
                 "schedule": rec.result.schedule,
                 "schedule_params": rec.result.schedule_params,
                 "loss": rec.result.loss,
+                "task": rec.result.task,
+                "activation": rec.result.activation,
             }
             for rec in comparison.records
         ],

@@ -30,7 +30,7 @@ import numpy as np
 
 from .._interrupt import interruptible, requested
 from ..data import Dataset
-from .experiment import Experiment, Problem, Run, default_experiment
+from .experiment import Experiment, Problem, Run, check_task_fit, default_experiment, task_choices
 from ..model import init_params
 from ..training import TrainResult, check_experiment_run, kernel_compile_seconds, train
 
@@ -94,6 +94,7 @@ class RunRecord:
             epoch_hit, seconds_hit = (np.nan, np.nan)
             if target is not None:
                 epoch_hit, seconds_hit = _time_to_target(r, target)
+            m = _metrics(r)
             self._row = {
                 "problem": self.task.problem.name,
                 "optimizer": self.run.name,
@@ -105,9 +106,13 @@ class RunRecord:
                 "schedule": r.schedule,
                 "final_loss": r.final_loss,
                 "best_loss": r.best_loss,
-                "final_accuracy": r.final_accuracy,
-                "test_loss": float(r.test_losses[-1]) if r.test_losses is not None else np.nan,
-                "test_accuracy": float(r.test_accuracies[-1]) if r.test_accuracies is not None else np.nan,
+                "final_accuracy": _last(m["accuracy"]),
+                "test_loss": _last(r.test_losses),
+                "test_accuracy": _last(m["test_accuracy"]),
+                "final_rmse": _last(m["rmse"]),
+                "final_r2": _last(m["r2"]),
+                "test_rmse": _last(m["test_rmse"]),
+                "test_r2": _last(m["test_r2"]),
                 "epochs_run": r.epochs_run,
                 "converged": r.converged,
                 "diverged": r.diverged,
@@ -143,7 +148,12 @@ class _Data:
 
 @dataclass
 class Comparison:
-    """The outcome of :func:`compare`; ``interrupted`` is set when Ctrl-C stopped it early."""
+    """The outcome of :func:`compare`; ``interrupted`` is set when Ctrl-C stopped it early.
+
+    ``datasets`` and ``networks`` describe each problem as it was trained, by problem name: the
+    data (task, size, classes in label order, whether standardised) and the network (hidden
+    widths, activation, outputs, parameters, loss, init), as saved in ``config.json``.
+    """
 
     experiment: Experiment
     finished: dict = field(default_factory=dict)
@@ -155,6 +165,9 @@ class Comparison:
     jobs: int = 1
     interrupted: bool = False
     planned: int = 0
+    datasets: dict = field(default_factory=dict)
+    networks: dict = field(default_factory=dict)
+    memory_bytes: int = 0
 
     @property
     def records(self) -> list[RunRecord]:
@@ -206,25 +219,28 @@ class Comparison:
         return stats
 
     def tuning(self):
-        """Every tuning trial: problem, optimizer, trial, lr, val_loss, val_accuracy, diverged, selected."""
+        """Every tuning trial: problem, optimizer, trial, lr, val_loss, val_accuracy (classification),
+        val_rmse and val_r2 (regression), diverged, selected."""
         import pandas as pd
 
         rows = []
         for key in sorted(self.trials):
             rec = self.trials[key]
             r = rec.result
-            val_loss = float(r.test_losses[-1]) if r.test_losses is not None else np.nan
+            m = _metrics(r)
             rows.append({
                 "problem": rec.task.problem.name,
                 "optimizer": rec.run.name,
                 "trial": rec.task.trial,
                 "lr": r.lr,
-                "val_loss": val_loss,
-                "val_accuracy": float(r.test_accuracies[-1]) if r.test_accuracies is not None else np.nan,
+                "val_loss": _last(r.test_losses),
+                "val_accuracy": _last(m["test_accuracy"]),
+                "val_rmse": _last(m["test_rmse"]),
+                "val_r2": _last(m["test_r2"]),
                 "diverged": r.diverged,
                 "selected": self.selected_lr.get((rec.task.problem.name, rec.run.name)) == r.lr,
             })
-        return pd.DataFrame(rows, columns=["problem", "optimizer", "trial", "lr", "val_loss", "val_accuracy", "diverged", "selected"])
+        return pd.DataFrame(rows, columns=TUNING_COLUMNS)
 
     def profile(self):
         """AlgoPerf-style performance profile over problems (``None`` with one problem or no target)."""
@@ -244,12 +260,30 @@ class Comparison:
         return profile_table(times, r_max=4.0)
 
 
+def _last(values) -> float:
+    return float(values[-1]) if values is not None else np.nan
+
+
+def _metrics(result: TrainResult) -> dict:
+    """The per-epoch metrics of a run by name (``None`` where they do not apply): ``accuracy``
+    for classification, ``rmse`` (``sqrt(2 loss)``, the loss being half the mean squared error)
+    and ``r2`` for regression, and each on the held-out set (``test_...``)."""
+    reg = result.task == "regression"
+    test_l, test_s = result.test_losses, result.test_accuracies
+    return {
+        "loss": result.losses, "test_loss": test_l,
+        "accuracy": None if reg else result.accuracies, "test_accuracy": None if reg else test_s,
+        "rmse": np.sqrt(2.0 * result.losses) if reg else None, "r2": result.accuracies if reg else None,
+        "test_rmse": np.sqrt(2.0 * test_l) if reg and test_l is not None else None,
+        "test_r2": test_s if reg else None,
+    }
+
+
 def _time_to_target(result: TrainResult, target) -> tuple[float, float]:
     """First epoch (and training seconds) at which ``result`` met ``target``; NaN if never."""
     from .stats import first_reach
 
-    values = {"loss": result.losses, "accuracy": result.accuracies, "test_loss": result.test_losses,
-              "test_accuracy": result.test_accuracies}[target.metric]
+    values = _metrics(result)[target.metric]
     if values is None:
         return np.nan, np.nan
     k = first_reach(values, target.value, target.mode)
@@ -260,28 +294,52 @@ def _time_to_target(result: TrainResult, target) -> tuple[float, float]:
 
 SUMMARY_COLUMNS = [
     "problem", "optimizer", "rule", "repetition", "seed", "lr", "batch_size", "schedule", "final_loss", "best_loss",
-    "final_accuracy", "test_loss", "test_accuracy", "epochs_run", "converged", "diverged", "epochs_to_converge",
+    "final_accuracy", "test_loss", "test_accuracy", "final_rmse", "final_r2", "test_rmse", "test_r2", "epochs_run", "converged", "diverged", "epochs_to_converge",
     "epochs_to_target", "seconds_to_target", "train_seconds", "train_seconds_std", "timing_repeats",
     "seconds_per_epoch", "compile_seconds", "time_ratio", "time_ratio_std",
 ]
 CURVE_COLUMNS = ["problem", "optimizer", "seed", "epoch", "loss", "accuracy", "rmse", "r2", "test_loss", "test_accuracy",
                  "test_rmse", "test_r2", "lr", "elapsed_s"]
+TUNING_COLUMNS = ["problem", "optimizer", "trial", "lr", "val_loss", "val_accuracy", "val_rmse", "val_r2", "diverged",
+                  "selected"]
+"""Columns of ``summary.csv``, ``curves.csv`` and ``tuning.csv``: one schema for every task, a
+measure that does not apply to a task (accuracy for regression; RMSE and R² for classification)
+being NaN."""
 
 
 def load_problem(problem: Problem) -> Dataset:
-    """The full data set of ``problem`` (generated, or read from its CSV file)."""
+    """The full data set of ``problem`` (generated, bundled or read from its CSV file), as the task
+    it trains as (``problem.task``, see :func:`dlbench.study.experiment.task_choices`)."""
+    from dataclasses import replace
+
     from ..data import load_csv, make_dataset
+    from ..errors import invalid
 
     if problem.problem == "csv":
-        return load_csv(problem.file, problem.target_column)
-    return make_dataset(problem.problem, problem.n_samples, problem.n_features, seed=problem.seed, noise=problem.noise)
+        return load_csv(problem.file, problem.target_column, task=problem.task)
+    data = make_dataset(problem.problem, problem.n_samples, problem.n_features, seed=problem.seed, noise=problem.noise,
+                        n_classes=problem.n_classes)
+    if problem.task is None or problem.task == data.task:
+        return data
+    allowed = task_choices(data.task, data.n_classes)
+    if problem.task not in allowed:
+        raise invalid("task", f"the {data.task} problem {problem.name!r}", " or ".join(map(repr, allowed)), problem.task)
+    return replace(data, task=problem.task)
+
+
+def _standardised(problem: Problem) -> bool:
+    """Whether ``problem``'s features are z-scored with training statistics: real data (a CSV
+    file or a bundled data set) is; synthetic problems are used as generated."""
+    from ..data import PROBLEMS
+
+    return problem.problem == "csv" or PROBLEMS[problem.problem].kind == "bundled"
 
 
 def _splits(full: Dataset, problem: Problem, exp: Experiment, repetition: int) -> _Data:
     from ..data import split, standardize
 
     seed = repetition_seed(exp.seed, repetition)
-    scale = problem.problem == "csv"  # a user's data is standardised with training statistics
+    scale = _standardised(problem)  # features only: a regression target keeps its scale
     train, test = full, None
     if exp.test_fraction:
         train, test = split(full, exp.test_fraction, _sub_seed(seed, 1))
@@ -296,16 +354,33 @@ def _splits(full: Dataset, problem: Problem, exp: Experiment, repetition: int) -
     return data
 
 
+def _describe(full: Dataset, problem: Problem, exp: Experiment) -> tuple[dict, dict]:
+    """``(dataset, network)`` records of one problem for ``config.json`` (checked: a loss that does
+    not fit the data's task, or a target metric that does not, raises :class:`ConfigError`)."""
+    from ..model.spec import Network
+
+    check_task_fit(problem, full.task, exp.loss)
+    net = Network.make(full.n_features, exp.widths, full.n_outputs, exp.activation, full.task, exp.loss,
+                       where="the experiment")
+    dataset = {"task": full.task, "n_samples": full.n_samples, "n_features": full.n_features,
+               "n_classes": full.n_classes, "classes": list(full.classes), "n_outputs": full.n_outputs,
+               "standardized": _standardised(problem)}
+    network = {"hidden": list(net.hidden), "activation": net.activation, "n_outputs": net.n_outputs,
+               "n_params": net.n_params, "loss": net.loss, "init": exp.init}
+    return dataset, network
+
+
 def _execute(task: Task, data: _Data, exp: Experiment, repeat: int, progress=None) -> RunRecord:
     seed = repetition_seed(exp.seed, task.repetition)
     if task.trial is not None:
         fit, held_out = data.fit, data.val
     else:
         fit, held_out = data.train, data.test
-    params = init_params(fit.n_features, exp.n_hidden, exp.init, seed)
+    params = init_params(fit.n_features, exp.widths, exp.init, seed, n_outputs=fit.n_outputs)
     run = task.run
     kwargs = dict(
         optimizer=run.optimizer, epochs=exp.epochs, lr=task.lr, batch_size=run.batch_size, loss=exp.loss,
+        task=fit.task, activation=exp.activation,
         seed=seed, tol=exp.tol, patience=exp.patience, schedule=run.schedule, schedule_params=run.schedule_params,
         X_test=held_out.X if held_out is not None else None, y_test=held_out.y if held_out is not None else None,
         **run.hyperparameters,
@@ -317,15 +392,16 @@ def _execute(task: Task, data: _Data, exp: Experiment, repeat: int, progress=Non
     return RunRecord(task, seed, result, times)
 
 
-def _cost(task: Task, exp: Experiment, n_samples: int) -> float:
-    """A rough estimate of a task's training time, to start the longest first."""
+def _cost(task: Task, exp: Experiment, n_samples: int, n_params: int = 1) -> float:
+    """A rough estimate of a task's training time, to start the longest first: per epoch, a pass
+    over the data (``N × P``) plus a fixed cost per step, times the function evaluations."""
     from ..optimizers import get_optimizer
 
     spec = get_optimizer(task.run.optimizer)
     batch = task.run.batch_size or spec.batch_size or n_samples
     steps = -(-n_samples // max(1, min(batch, n_samples)))
     evaluations = float(task.run.hyperparameters.get("max_iter", 20)) if spec.full_batch_only else 1.0
-    return exp.epochs * (steps + 1) * evaluations * (1.0 + 0.05 * steps)
+    return exp.epochs * evaluations * n_params * (2.0 * n_samples + 20.0 * steps)
 
 
 def _run_all(tasks, work, jobs: int, on_done, cost=None) -> None:
@@ -396,10 +472,19 @@ def compare(
     runs = exp.resolved_runs()
     problems = exp.resolved_problems()
 
-    # load every data set and check every run against its real size, before training anything
+    # load every data set, check the network and the memory of the whole plan, then every run
+    # against its real size, before training anything
+    from .plan import check_memory
+
+    fulls: dict = {}
+    described: dict = {}
+    for problem in problems:
+        fulls[problem.name] = load_problem(problem)
+        described[problem.name] = _describe(fulls[problem.name], problem, exp)
+    memory = check_memory(exp, fulls, jobs)
     data: dict = {}
     for problem in problems:
-        full = load_problem(problem)
+        full = fulls[problem.name]
         for repetition in range(exp.seeds):
             data[problem.name, repetition] = _splits(full, problem, exp, repetition)
         sizes = [data[problem.name, 0].train.n_samples]
@@ -412,7 +497,9 @@ def compare(
         on_ready()
     seconds, source = kernel_compile_seconds()
     comparison = Comparison(exp, compile_seconds=seconds, compile_source=source, repeat=repeat, jobs=jobs,
-                            planned=len(problems) * len(runs) * exp.seeds)
+                            planned=len(problems) * len(runs) * exp.seeds, memory_bytes=memory,
+                            datasets={name: d for name, (d, _) in described.items()},
+                            networks={name: n for name, (_, n) in described.items()})
     index = iter(range(10**9))
     grid = lr_grid(exp)
     trial_tasks = [
@@ -439,7 +526,8 @@ def compare(
         return on_done
 
     def cost(task: Task) -> float:
-        return _cost(task, exp, data[task.problem.name, task.repetition].train.n_samples)
+        return _cost(task, exp, data[task.problem.name, task.repetition].train.n_samples,
+                     comparison.networks[task.problem.name]["n_params"])
 
     try:
         with interruptible():

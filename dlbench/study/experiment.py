@@ -4,18 +4,27 @@ or code.
 An experiment file has these tables (every key optional):
 
 - ``[experiment]``: ``name``, ``description``, ``runs = "all"`` (every registered optimizer).
-- ``[data]``: the problem when there is one: ``problem``, ``n_samples``, ``n_features``,
-  ``noise``, ``seed``; or a CSV file: ``file`` and ``target_column``.
+- ``[data]``: the problem when there is one: ``problem`` (any name of
+  :data:`dlbench.data.PROBLEMS`: synthetic or bundled), ``n_samples``, ``n_features``, ``noise``,
+  ``seed``, ``classes`` (the number of classes of ``blobs``/``spirals``); or a CSV file: ``file``
+  and ``target_column``. ``task`` (``binary``, ``multiclass``, ``regression``) is optional: by
+  default the data's own. A bundled data set has a fixed size: leave the sizes, ``noise`` and
+  ``classes`` out; synthetic problems default to 100 samples × 10 features.
 - ``[[problems]]``: several problems, each with ``name`` and the keys of ``[data]``, plus an
-  optional ``target = { metric = "loss", value = 0.3 }``.
-- ``[model]``: ``n_hidden``, ``init``, ``loss``.
+  optional ``target = { metric = "loss", value = 0.3 }``. Problems of different tasks may be mixed.
+- ``[model]``: ``hidden`` (a width, ``0``, or a list of widths such as ``[64, 32]``; ``[]`` or
+  ``0`` is a linear model; ``n_hidden`` is accepted as its old name), ``activation`` (``relu``,
+  ``tanh``, ``sigmoid``, ``gelu``, ``leaky_relu``), ``init`` (``uniform``, ``glorot``, ``he``,
+  ``torch``), ``loss`` (``bce`` or ``mse`` for binary, ``ce`` for multiclass, ``mse`` for
+  regression; by default the task's first).
 - ``[training]``: ``epochs``, ``lr``, ``batch_size``, ``seed``, ``seeds``, ``test_fraction``,
   ``tol``, ``patience``, ``schedule``, ``schedule_params``; they apply to every run that does not
   set its own.
 - ``[tuning]``: ``parameter = "lr"``, ``budget`` (``"one-shot"``, ``"small"``, ``"large"`` or a
   number of trials), ``val_fraction``, ``lr_min``, ``lr_max``.
-- ``[target]``: ``metric`` (``loss``, ``test_loss``, ``accuracy``, ``test_accuracy``) and
-  ``value``: the time-to-target goal for every problem without its own.
+- ``[target]``: ``metric`` (``loss``, ``test_loss``; ``accuracy``, ``test_accuracy`` for
+  classification; ``rmse``, ``test_rmse``, ``r2``, ``test_r2`` for regression) and ``value``: the
+  time-to-target goal for every problem without its own.
 - ``[[runs]]``: one per optimizer run: ``optimizer``, ``label``, ``lr``, ``batch_size``,
   ``schedule``, ``schedule_params``, ``hyperparameters``.
 """
@@ -44,8 +53,13 @@ BUDGETS = {"one-shot": 0, "small": 25, "large": 50}
 follow the small and large budgets of Schmidt, Schneider & Hennig, "Descending through a Crowded
 Valley" (2021)."""
 
-TARGET_METRICS = {"loss": "min", "test_loss": "min", "accuracy": "max", "test_accuracy": "max"}
-"""Metrics a target can be set on, and whether lower (``min``) or higher (``max``) is better."""
+TARGET_METRICS = {"loss": "min", "test_loss": "min", "accuracy": "max", "test_accuracy": "max",
+                  "rmse": "min", "test_rmse": "min", "r2": "max", "test_r2": "max"}
+"""Metrics a target can be set on, and whether lower (``min``) or higher (``max``) is better.
+``accuracy`` metrics exist for classification tasks, ``rmse`` and ``r2`` for regression."""
+
+_TASK_METRICS = {"accuracy": "classification", "test_accuracy": "classification", "rmse": "regression",
+                 "test_rmse": "regression", "r2": "regression", "test_r2": "regression"}
 
 
 @dataclass(frozen=True)
@@ -82,36 +96,56 @@ class Target:
 
 @dataclass(frozen=True)
 class Problem:
-    """One data set: a synthetic ``problem`` or a CSV ``file`` with its ``target_column``."""
+    """One data set: a named ``problem`` (synthetic or bundled, :data:`dlbench.data.PROBLEMS`)
+    or a CSV ``file`` with its ``target_column``.
+
+    ``None`` sizes, ``noise`` and ``n_classes`` take :func:`dlbench.data.make_dataset`'s
+    defaults (100 samples × 10 features for a synthetic problem; a bundled data set's own size);
+    ``task=None`` is the data's own task.
+    """
 
     name: str = "random"
     problem: str = "random"
-    n_samples: int = 100
-    n_features: int = 10
-    noise: float = 0.0
+    n_samples: int | None = None
+    n_features: int | None = None
+    noise: float | None = None
     seed: int = 0
     file: str | None = None
     target_column: str | None = None
     target: Target | None = None
+    n_classes: int | None = None
+    task: str | None = None
 
 
 @dataclass(frozen=True)
 class Experiment:
-    """A whole study; see the module docstring for the file format."""
+    """A whole study; see the module docstring for the file format.
+
+    The network's hidden layers are :attr:`widths`: ``hidden`` (a tuple of widths, ``()`` for a
+    linear model) or, when ``hidden`` is ``None``, one layer of ``n_hidden`` units (dlbench 0.1's
+    field, kept so old code and files work; ``0`` is a linear model). A network of exactly one
+    hidden layer is always stored as ``n_hidden`` (``hidden=(16,)`` becomes ``n_hidden=16,
+    hidden=None``), so equal networks compare equal; with ``hidden`` set, ``n_hidden`` mirrors its
+    first width. ``loss=None`` is each problem's task default (``bce``, ``ce``, ``mse``).
+    """
 
     name: str = "default"
     description: str = ""
     problem: str = "random"
-    n_samples: int = 100
-    n_features: int = 10
-    noise: float = 0.0
+    n_samples: int | None = None
+    n_features: int | None = None
+    noise: float | None = None
     data_seed: int = 0
     file: str | None = None
     target_column: str | None = None
+    n_classes: int | None = None
+    task: str | None = None
     problems: tuple[Problem, ...] = ()
     n_hidden: int = 8
+    hidden: tuple[int, ...] | None = None
+    activation: str = "relu"
     init: str = "glorot"
-    loss: str = "bce"
+    loss: str | None = None
     epochs: int = 1000
     seed: int = 0
     seeds: int = 1
@@ -130,6 +164,28 @@ class Experiment:
     target: Target | None = None
     runs: tuple[Run, ...] = ()
     source: str | None = None
+
+    def __post_init__(self):
+        hidden = self.hidden
+        if isinstance(hidden, list):
+            hidden = tuple(hidden)
+        if _is_int(hidden):
+            hidden = (hidden,) if hidden else ()
+        if isinstance(hidden, tuple) and len(hidden) == 1 and _is_int(hidden[0]) and hidden[0] >= 1:
+            object.__setattr__(self, "n_hidden", hidden[0])
+            hidden = None
+        elif isinstance(hidden, tuple) and all(_is_int(w) for w in hidden):
+            object.__setattr__(self, "n_hidden", hidden[0] if hidden else 0)
+        object.__setattr__(self, "hidden", hidden)
+        if isinstance(self.problems, list):
+            object.__setattr__(self, "problems", tuple(self.problems))
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """The hidden layers' widths (checked; ``()`` for a linear model)."""
+        from ..model.spec import parse_hidden
+
+        return parse_hidden(self.hidden if self.hidden is not None else self.n_hidden, "the experiment")
 
     def with_runs(self, names: list[str]) -> "Experiment":
         """The same experiment with one default run per optimizer name (``["all"]``: all)."""
@@ -169,7 +225,8 @@ class Experiment:
         else:
             name = Path(self.file).stem if self.file else self.problem
             problems = (Problem(name, "csv" if self.file else self.problem, self.n_samples, self.n_features, self.noise,
-                                self.data_seed, self.file, self.target_column, self.target),)
+                                self.data_seed, self.file, self.target_column, self.target, self.n_classes,
+                                self.task),)
         names = [p.name for p in problems]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
@@ -184,22 +241,23 @@ class Experiment:
         return BUDGETS[self.budget] if isinstance(self.budget, str) else int(self.budget)
 
     def check(self) -> None:
-        """Check the experiment-wide settings (runs are checked by ``training.check_experiment_run``)."""
-        from ..data import PROBLEMS
+        """Check the experiment-wide settings (runs are checked by ``training.check_experiment_run``;
+        what depends on a CSV file's contents, by :func:`dlbench.study.compare.compare` once loaded)."""
         from ..model import INITS
+        from ..model.spec import ACTIVATIONS
 
         owner = "the experiment"
         for problem in self.resolved_problems():
-            if problem.problem not in PROBLEMS and problem.problem != "csv":
-                raise invalid("problem", owner, "one of " + ", ".join(map(repr, [*PROBLEMS, "csv"])), problem.problem)
-            if problem.problem == "csv" and not (problem.file and problem.target_column):
-                raise ConfigError(f"Problem {problem.name!r}: a CSV problem needs both 'file' and 'target_column'.")
-            check_int(problem.n_samples, "n_samples", owner, 1)
-            check_int(problem.n_features, "n_features", owner, 1)
-            check_int(problem.seed, "seed", owner, 0)
+            check_problem(problem, owner)
         if self.init not in INITS:
             raise invalid("init", owner, "one of " + ", ".join(map(repr, INITS)), self.init)
-        check_int(self.n_hidden, "n_hidden", owner, 1)
+        check_int(self.n_hidden, "n_hidden", owner, 0)
+        self.widths  # noqa: B018 - parse_hidden raises the 'hidden' error
+        if self.activation not in ACTIVATIONS:
+            raise invalid("activation", owner, "one of " + ", ".join(map(repr, ACTIVATIONS)), self.activation)
+        if self.loss is not None and self.loss not in _LOSSES:
+            raise invalid("loss", owner, "one of " + ", ".join(map(repr, _LOSSES)) + " (or unset: the task's default)",
+                          self.loss)
         check_int(self.seed, "seed", owner, 0)
         check_int(self.seeds, "seeds", owner, 1)
         check_int(self.epochs, "epochs", owner, 1)
@@ -217,8 +275,11 @@ class Experiment:
             if problem.target is not None:
                 check_target(problem.target, owner)
                 if problem.target.metric.startswith("test_") and self.test_fraction is None:
-                    raise invalid("target", owner, "a training metric (loss, accuracy) unless test_fraction is set",
-                                  problem.target.metric)
+                    raise invalid("target", owner, "a training metric (loss, accuracy, rmse, r2) unless test_fraction "
+                                  "is set", problem.target.metric)
+            task = known_task(problem)
+            if task is not None:
+                check_task_fit(problem, task, self.loss)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -242,6 +303,99 @@ def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+_LOSSES = ("bce", "mse", "ce")
+_TASKS = ("binary", "multiclass", "regression")
+
+
+def task_choices(data_task: str, n_classes: int) -> tuple[str, ...]:
+    """The tasks a data set of ``data_task`` with ``n_classes`` classes can be trained as: its own;
+    a binary one also as a 2-class softmax (``multiclass``); a 2-class multiclass one also as
+    ``binary``. Labels never become regression targets, nor real targets labels."""
+    if data_task == "binary":
+        return ("binary", "multiclass")
+    if data_task == "multiclass":
+        return ("multiclass", "binary") if n_classes == 2 else ("multiclass",)
+    return (data_task,)
+
+
+def known_task(problem: Problem) -> str | None:
+    """The task ``problem`` trains as, when known before loading its data (``None`` for a CSV
+    file without ``task``: inferred from its target column)."""
+    from ..data import PROBLEMS
+
+    if problem.task is not None or problem.problem == "csv":
+        return problem.task
+    info = PROBLEMS.get(problem.problem)
+    return info.task if info is not None else None
+
+
+def check_problem(problem: Problem, owner: str = "the experiment") -> None:
+    """Check one problem's own keys: its name, sizes, seed, ``n_classes`` and ``task``, against
+    what its kind of data takes (a bundled data set has a fixed size; only ``blobs`` and
+    ``spirals`` take a number of classes)."""
+    from ..data import BUNDLED, PROBLEMS
+
+    if problem.problem not in PROBLEMS and problem.problem != "csv":
+        raise invalid("problem", owner, "one of " + ", ".join(map(repr, [*PROBLEMS, "csv"])), problem.problem)
+    if problem.problem == "csv" and not (problem.file and problem.target_column):
+        raise ConfigError(f"Problem {problem.name!r}: a CSV problem needs both 'file' and 'target_column'.")
+    for key in ("n_samples", "n_features"):
+        if getattr(problem, key) is not None:
+            check_int(getattr(problem, key), key, owner, 1)
+    check_int(problem.seed, "seed", owner, 0)
+    if problem.n_classes is not None:
+        check_int(problem.n_classes, "n_classes", owner, 2)
+    if problem.task is not None and problem.task not in _TASKS:
+        raise invalid("task", owner, "one of " + ", ".join(map(repr, _TASKS)) + " (or unset: the data's own)", problem.task)
+    info = PROBLEMS.get(problem.problem)
+    if problem.problem == "csv":
+        if problem.n_classes is not None:
+            raise invalid("n_classes", f"the CSV problem {problem.name!r}",
+                          "unset (a CSV file's classes are the values of its target column)", problem.n_classes)
+        return
+    if info.kind == "bundled":
+        size = BUNDLED[problem.problem]
+        fixed = {"n_samples": f"it has a fixed {size.n_samples} samples",
+                 "n_features": f"it has a fixed {size.n_features} features",
+                 "noise": "a real data set has no noise option",
+                 "n_classes": f"it has a fixed {len(size.classes)} classes" if size.classes else "it is a regression data set"}
+        for key, why in fixed.items():
+            if getattr(problem, key) is not None:
+                raise invalid(key, f"the bundled data set {problem.problem!r}", f"unset: {why}", getattr(problem, key))
+        n_classes = len(size.classes)
+    elif info.n_classes is None:
+        if problem.n_classes is not None:
+            takers = " and ".join(repr(p.name) for p in PROBLEMS.values() if p.kind == "synthetic" and p.n_classes)
+            raise invalid("n_classes", f"the {problem.problem!r} problem", f"unset (only {takers} take a number of classes)",
+                          problem.n_classes)
+        n_classes = 2 if info.task == "binary" else 0
+    else:
+        n_classes = problem.n_classes if problem.n_classes is not None else info.n_classes
+    if problem.task is not None and problem.task not in task_choices(info.task, n_classes):
+        allowed = task_choices(info.task, n_classes)
+        raise invalid("task", f"the {info.task} problem {problem.name!r}",
+                      " or ".join(map(repr, allowed)) + f" (its data: {_data_words(info.task, n_classes)})", problem.task)
+
+
+def _data_words(task: str, n_classes: int) -> str:
+    return {"binary": "two classes", "regression": "real-valued targets"}.get(task, f"{n_classes} classes")
+
+
+def check_task_fit(problem: Problem, task: str, loss: str | None) -> None:
+    """Check that ``problem``'s loss and target metric fit the ``task`` it trains as."""
+    from ..model.spec import TASK_LOSSES
+
+    if loss is not None and loss not in TASK_LOSSES[task]:
+        allowed = " or ".join(map(repr, TASK_LOSSES[task]))
+        raise invalid("loss", f"the {task} problem {problem.name!r}", f"{allowed} (the losses of a {task} task)", loss)
+    target = problem.target
+    kind = "regression" if task == "regression" else "classification"
+    if target is not None and _TASK_METRICS.get(target.metric, kind) != kind:
+        which = "loss, rmse or r2" if task == "regression" else "loss or accuracy"
+        raise invalid("target metric", f"the {task} problem {problem.name!r}",
+                      f"one of {which} (or their test_ versions)", target.metric)
+
+
 def check_target(target: Target, owner: str = "the experiment") -> None:
     if target.metric not in TARGET_METRICS:
         raise invalid("target metric", owner, "one of " + ", ".join(map(repr, TARGET_METRICS)), target.metric)
@@ -251,8 +405,9 @@ def check_target(target: Target, owner: str = "the experiment") -> None:
 
 def default_experiment() -> Experiment:
     """What ``dlbench compare all`` runs: the article's data and network (100×10 uniform
-    features, random labels, 8 ReLU units), Glorot initialisation, BCE, 1000 epochs, every
-    registered optimizer at its own default learning rate."""
+    features, random labels, 8 ReLU units), Glorot initialisation, the task's default loss (BCE
+    here), 1000 epochs, every registered optimizer at its own default learning rate. Its problem
+    leaves the sizes unset, so ``--problem digits`` (a bundled data set) works on top of it."""
     return Experiment(name="default", description="The article's problem, Glorot init, every optimizer at its defaults.").with_runs(["all"])
 
 
@@ -262,7 +417,10 @@ def article_experiment() -> Experiment:
     return Experiment(
         name="article",
         description="The article's setup: uniform [0,1) init, BCE, lr 0.01, 1000 epochs, gd/sgd/minibatch/dynamic.",
+        n_samples=100,
+        n_features=10,
         init="uniform",
+        loss="bce",
         lr=0.01,
         runs=tuple(Run(n) for n in ("gd", "sgd", "minibatch", "dynamic")),
     )
@@ -271,11 +429,12 @@ def article_experiment() -> Experiment:
 # --- TOML -------------------------------------------------------------------------------------
 
 _DATA_KEYS = {"problem": "problem", "n_samples": "n_samples", "n_features": "n_features", "noise": "noise",
-              "seed": "data_seed", "file": "file", "target_column": "target_column"}
+              "seed": "data_seed", "file": "file", "target_column": "target_column", "classes": "n_classes",
+              "task": "task"}
 _TABLES = {
     "experiment": {"name": "name", "description": "description", "runs": None},
     "data": _DATA_KEYS,
-    "model": {"n_hidden": "n_hidden", "init": "init", "loss": "loss"},
+    "model": {"hidden": "hidden", "n_hidden": "n_hidden", "activation": "activation", "init": "init", "loss": "loss"},
     "training": {
         "epochs": "epochs", "lr": "lr", "batch_size": "batch_size", "seed": "seed", "seeds": "seeds",
         "test_fraction": "test_fraction", "tol": "tol", "patience": "patience", "schedule": "schedule",
@@ -286,11 +445,14 @@ _TABLES = {
     "target": {"metric": "target_metric", "value": "target_value"},
 }
 _PROBLEM_KEYS = {"name": "name", **{k: ("seed" if v == "data_seed" else v) for k, v in _DATA_KEYS.items()}, "target": "target"}
+_FILE_KEY = {"data_seed": "seed", "tune": "parameter", "n_classes": "classes", "target_metric": "metric"}
+"""Field name -> its key in a file, where they differ (to find the line of an error)."""
 _RUN_KEYS = ("optimizer", "label", "lr", "batch_size", "schedule", "schedule_params", "hyperparameters")
 _TYPES = {
     "name": str, "description": str, "problem": str, "init": str, "loss": str, "schedule": str, "file": str,
     "target_column": str, "tune": str, "target_metric": str,
-    "n_samples": int, "n_features": int, "data_seed": int, "seed": int, "n_hidden": int,
+    "n_samples": int, "n_features": int, "data_seed": int, "seed": int, "n_hidden": int, "n_classes": int,
+    "hidden": (int, list), "activation": str, "task": str,
     "epochs": int, "seeds": int, "batch_size": int, "patience": int,
     "lr": float, "tol": float, "noise": float, "test_fraction": float, "val_fraction": float, "lr_min": float,
     "lr_max": float, "target_value": float,
@@ -335,7 +497,7 @@ def _typed(value: Any, kind) -> bool:
 def _kind_name(kind) -> str:
     if isinstance(kind, tuple):
         return " or ".join(_kind_name(k) for k in kind)
-    return {str: "a string", int: "an integer", float: "a number", dict: "a table"}[kind]
+    return {str: "a string", int: "an integer", float: "a number", dict: "a table", list: "a list"}[kind]
 
 
 def _check_type(path, text, table, key, field_name, value, index=0):
@@ -390,6 +552,8 @@ def load_experiment(path: str | Path) -> Experiment:
                 continue
             _check_type(path, text, table, key, field_name, value)
             values[field_name] = value
+    if "hidden" in values and "n_hidden" in values:
+        raise _file_error(path, text, "model", "n_hidden", "give either 'hidden' or its old name 'n_hidden', not both.")
     metric, value = values.pop("target_metric", None), values.pop("target_value", None)
     if metric is not None or value is not None:
         values["target"] = _target(path, text, "target", "metric" if metric is None else "value",
@@ -441,33 +605,47 @@ def load_experiment(path: str | Path) -> Experiment:
 
 
 def _check_semantics(experiment: Experiment, path: Path, text: str) -> None:
-    """Validate every run's settings now, so a bad value is reported with its file and line."""
+    """Validate every problem's and run's settings now, so a bad value is reported with its file
+    and line."""
     from ..training import check_experiment_run
 
+    def where(exc: ConfigError, places) -> str:
+        key = exc.param or _guess_key(str(exc))
+        key = {"target metric": "metric", "target value": "value"}.get(key, key)
+        line = None
+        for table, index in places if key else ():
+            names = [_FILE_KEY.get(key, key)] + (["n_hidden"] if key == "hidden" else [])
+            names += ["target"] if table == "problems" and key in ("metric", "value") else []
+            line = next((n for n in (_line_of(text, table, name, index) for name in names) if n), None)
+            if line:
+                break
+        return f"{path}, line {line}" if line else str(path)
+
+    def text_of(exc: ConfigError) -> str:  # name the key as the file spells it
+        message = str(exc)
+        return message.replace("The 'n_classes' parameter", "The 'classes' parameter", 1) if exc.param == "n_classes" \
+            else message
+
+    for i, problem in enumerate(experiment.problems):
+        try:
+            check_problem(problem)
+            task = known_task(problem)
+            if task is not None:
+                check_task_fit(replace(problem, target=problem.target or experiment.target), task, experiment.loss)
+        except ConfigError as exc:
+            places = [("problems", i)] + ([("target", 0)] if problem.target is None else []) + [("model", 0)]
+            raise ConfigError(f"{where(exc, places)}: {text_of(exc)}") from None
     try:
         experiment.check()
     except ConfigError as exc:
-        key = _guess_key(str(exc))
-        key = {"tune": "parameter", "data_seed": "seed"}.get(key, key)
-        line = None
-        if key:
-            for table in ("training", "tuning", "target", "data", "model"):
-                line = _line_of(text, table, key)
-                if line:
-                    break
-        where = f"{path}, line {line}" if line else str(path)
-        raise ConfigError(f"{where}: {exc}") from None
+        places = [(t, 0) for t in ("training", "tuning", "target", "data", "model")]
+        raise ConfigError(f"{where(exc, places)}: {text_of(exc)}") from None
     for i, run in enumerate(experiment.resolved_runs()):
         try:
             check_experiment_run(experiment, run)
         except ConfigError as exc:
-            key = _guess_key(str(exc))
-            line = None
-            if key:
-                line = _line_of(text, "runs", key, i) or _line_of(text, "training", key) or _line_of(text, "model", key) \
-                    or _line_of(text, "data", key)
-            where = f"{path}, line {line}" if line else str(path)
-            raise ConfigError(f"{where}: {exc}") from None
+            places = [("runs", i)] + [(t, 0) for t in ("training", "model", "data")]
+            raise ConfigError(f"{where(exc, places)}: {text_of(exc)}") from None
 
 
 def _guess_key(message: str) -> str | None:

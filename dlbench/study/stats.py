@@ -42,8 +42,10 @@ __all__ = [
     "profile_table",
 ]
 
-#: Metrics of ``summary.csv`` summarised over seeds in ``stats.csv``.
-METRICS = ("final_loss", "best_loss", "final_accuracy", "test_loss", "test_accuracy", "train_seconds")
+#: Metrics of ``summary.csv`` summarised over seeds in ``stats.csv`` (accuracies for classification,
+#: RMSE and R² for regression: the others are NaN for that task's rows).
+METRICS = ("final_loss", "best_loss", "final_accuracy", "test_loss", "test_accuracy", "final_rmse", "final_r2",
+           "test_rmse", "test_r2", "train_seconds")
 _SUFFIXES = ("mean", "std", "ci_low", "ci_high", "min", "max")
 #: Columns of ``stats.csv``, in order.
 STATS_COLUMNS = (
@@ -469,12 +471,13 @@ def first_reach(values, target: float, mode: str = "min") -> int | None:
 def time_to_target(curve: pd.DataFrame, metric: str, target: float, mode: str | None = None) -> tuple:
     """``(epoch, elapsed_s)`` of the first row of one run's curve where ``metric`` reaches ``target``.
 
-    ``curve`` has the columns ``epoch``, ``elapsed_s`` and ``metric`` (``loss``, ``test_loss``,
-    ``accuracy`` or ``test_accuracy``), one row per epoch. ``mode`` defaults to ``"max"`` for
-    accuracies and ``"min"`` otherwise. ``(nan, nan)`` when the target is never reached.
+    ``curve`` has the columns ``epoch``, ``elapsed_s`` and ``metric`` (``loss``, ``accuracy``,
+    ``rmse``, ``r2`` or their ``test_`` versions), one row per epoch. ``mode`` defaults to
+    ``"max"`` for accuracies and R² and ``"min"`` otherwise. ``(nan, nan)`` when the target is
+    never reached.
     """
     if mode is None:
-        mode = "max" if "accuracy" in metric else "min"
+        mode = "max" if "accuracy" in metric or metric.endswith("r2") else "min"
     rows = curve.sort_values("epoch", kind="stable")
     k = first_reach(rows[metric].to_numpy(dtype=float), target, mode)
     if k is None:

@@ -39,11 +39,11 @@ def kernel_vs_reference(optimizer: str = "gd", epochs: int = 1000, repeats: int 
     training loop only (compiled beforehand), the reference's the whole NumPy loop. Runs of the
     two are interleaved so that machine noise hits both alike.
     """
-    from .data import make_dataset
-    from .study.experiment import article_experiment
-    from .model import init_params
-    from .reference.training import reference_train
-    from .training import kernel_compile_seconds, train
+    from ..data import make_dataset
+    from ..study.experiment import article_experiment
+    from ..model import init_params
+    from ..reference.training import reference_train
+    from ..training import kernel_compile_seconds, train
 
     exp = experiment or article_experiment()
     data = make_dataset(exp.problem, exp.n_samples, exp.n_features, exp.data_seed)
@@ -123,8 +123,8 @@ def parallel_speedup(jobs: int = 2, seeds: int = 10, rounds: int = 3, experiment
     that both give identical numbers."""
     from dataclasses import replace
 
-    from .study.compare import compare
-    from .study.experiment import default_experiment
+    from ..study.compare import compare
+    from ..study.experiment import default_experiment
 
     exp = replace(experiment or default_experiment(), seeds=seeds)
     compare(replace(exp, epochs=2), jobs=jobs)  # compile/load and warm up threads, untimed
