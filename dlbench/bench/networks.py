@@ -183,3 +183,33 @@ def networks(quick: bool = False) -> dict:
         peak = fp64_peak()
     return {"jobs": jobs, "peak": peak, "torch": getattr(torch, "__version__", None), "numpy": np.__version__,
             "threads": "1 (OpenBLAS and torch)", "cpus": os.cpu_count()}
+
+
+def networks_table(res: dict):
+    """The :func:`networks` figures as one rich table."""
+    from rich import box
+    from rich.table import Table
+
+    from ..results.tables import fmt_seconds
+
+    peak = res["peak"]
+    table = Table(title="Networks: training time, one thread each", box=box.SIMPLE_HEAVY, title_justify="left")
+    for col in ("job", "dlbench", "NumPy", "PyTorch", "vs NumPy", "vs PyTorch", "dlbench GFLOP/s"):
+        table.add_column(col, justify="left" if col == "job" else "right")
+    for job in res["jobs"]:
+        m = job["medians_s"]
+        table.add_row(
+            f"{job['job']}\n[dim]{job['what']}[/dim]", fmt_seconds(m["dlbench"]), fmt_seconds(m["numpy"]),
+            fmt_seconds(m["torch"]) if "torch" in m else "n/a", f"{job['vs_numpy']:.1f}×",
+            f"{job['vs_torch']:.1f}×" if "torch" in m else "n/a",
+            f"{job['gflops']['dlbench']:.1f} ({job['gflops']['dlbench'] / peak['nominal_gflops']:.0%})",
+        )
+    torch = f"PyTorch {res['torch']} eager" if res["torch"] else "PyTorch not installed (pip install 'dlbench[torch]')"
+    table.caption = (
+        f"Medians of interleaved repeats in one process; training only (dlbench's compile time excluded). "
+        f"NumPy = dlbench's NumPy reference loop (NumPy {res['numpy']}); {torch}. BLAS and torch limited to one "
+        f"thread. Products via {res['jobs'][0]['blas']}. FP64 peak of one core: {peak['nominal_gflops']:.0f} GFLOP/s "
+        f"nominal ({peak['isa']} at {peak['mhz']:.0f} MHz; the % column), {peak['dgemm_gflops']:.0f} GFLOP/s "
+        f"measured for a 1000×1000 NumPy matrix product."
+    )
+    return table

@@ -576,9 +576,11 @@ def bench(
     reference_repeats: int = typer.Option(5, "--reference-repeats", help="Timed runs of the NumPy reference."),
     startup: bool = typer.Option(False, "--startup", help="Also time whole commands: --help, cold and warm 'compare all'."),
     jobs: int = typer.Option(0, "--jobs", help="Also time a 10-seed comparison with --jobs 1 and with this many jobs."),
+    networks: bool = typer.Option(False, "--networks", help="Also time three network sizes against NumPy and PyTorch eager (one thread each)."),
 ):
     """Benchmark: compiled kernel vs the plain NumPy reference on the article's problem (same
-    process, interleaved runs, medians), and with --startup the cold/warm start of the CLI."""
+    process, interleaved runs, medians), with --networks larger networks against NumPy and PyTorch,
+    and with --startup the cold/warm start of the CLI."""
     from rich import box
     from rich.table import Table
 
@@ -603,6 +605,10 @@ def bench(
     )
     console.print(table)
     console.print(f"Speed-up of the kernel over the NumPy reference: [bold]{res['speedup']:.1f}×[/bold] (ratio of medians)")
+    if networks:
+        from ..bench.networks import networks_table
+
+        console.print(networks_table(_bench.networks()))
     if startup:
         st = _bench.startup()
         table = Table(title="Start-up: whole commands in new processes", box=box.SIMPLE_HEAVY, title_justify="left")
