@@ -1,7 +1,8 @@
 """dlbench: compare neural-network optimizers, honestly and fast.
 
-A one-hidden-layer ReLU network for binary classification, trained by Numba-compiled kernels with
-any registered optimizer and learning-rate schedule; results as pandas DataFrames and CSV files.
+Multilayer perceptrons (the article's one-hidden-layer ReLU network by default) for binary,
+multi-class and regression tasks, trained by Numba-compiled kernels with any registered optimizer
+and learning-rate schedule; results as pandas DataFrames and CSV files.
 
 >>> import dlbench
 >>> data = dlbench.make_dataset("random", n_samples=100, n_features=10, seed=0)

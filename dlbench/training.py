@@ -34,7 +34,8 @@ _compile = {"seconds": None, "source": None}
 class TrainResult:
     """What one training run produced. Arrays are indexed by epoch: ``losses[k]`` and
     ``accuracies[k]`` are measured on the whole training set after ``k`` epochs (``k = 0`` is the
-    initial parameters), ``learning_rates[k]`` is the rate used during epoch ``k`` and
+    initial parameters), ``learning_rates[k]`` is the rate used during epoch ``k`` (with a schedule
+    stepped every batch, the rate of the epoch's first step) and
     ``elapsed[k]`` the training seconds after epoch ``k``. For a regression task ``accuracies``
     holds R² (see :attr:`r2`, :attr:`rmse`)."""
 
@@ -151,8 +152,10 @@ def prepare(
     schedule: str | None = None,
     schedule_params: Mapping[str, Any] | None = None,
     hyperparameters: Mapping[str, Any] | None = None,
+    build_rates: bool = True,
 ) -> _Plan:
-    """Check every option of a training run once (raises :class:`ConfigError`)."""
+    """Check every option of a training run once (raises :class:`ConfigError`); with
+    ``build_rates=False`` (a check only) the per-epoch rate array is not allocated."""
     spec = get_optimizer(optimizer)
     epochs = check_int(epochs, "epochs", "train", 1)
     if loss is not None and loss not in LOSSES:
@@ -190,16 +193,22 @@ def prepare(
     hyper_values = spec.check(hyper_values)
     sched = get_schedule(schedule)
     sched_values = sched.check(sched_values)
-    if sched.controller:
+    if not build_rates:
+        rates = np.zeros(0)
+    elif sched.controller:
         rates = np.full(epochs, float(lr))
     else:
-        rates = np.ascontiguousarray(sched.rates(float(lr), epochs, sched_values, n_samples), dtype=np.float64)
+        # step_every = "batch": one rate per update (the kernel indexes them by step)
+        per_epoch = -(-n_samples // batch_size) if sched_values.get("step_every") == "batch" else 1
+        rates = np.ascontiguousarray(sched.rates(float(lr), epochs * per_epoch, sched_values, n_samples),
+                                     dtype=np.float64)
     n_slots, n_scalars = spec.state_size(hyper_values, n_samples)
     return _Plan(
         optimizer=spec.name,
-        rule=spec.rule,
+        rule=spec.rule_for(hyper_values),
         hyperparameters=hyper_values,
-        hp=np.array(spec.kernel_hp(hyper_values) or [0.0], dtype=np.float64),
+        hp=np.array(spec.kernel_hp({**hyper_values, "n_samples": n_samples, "batch_size": batch_size}) or [0.0],
+                    dtype=np.float64),
         n_slots=n_slots,
         n_scalars=n_scalars,
         lr=float(lr),
@@ -409,5 +418,5 @@ def check_experiment_run(experiment, run, n_samples: int | None = None) -> _Plan
         n_samples = max(sizes) if len(sizes) == len(problems) else 2**62
     return prepare(
         run.optimizer, n_samples, experiment.epochs, run.lr, run.batch_size, experiment.loss,
-        experiment.tol, experiment.patience, run.schedule, run.schedule_params, run.hyperparameters,
+        experiment.tol, experiment.patience, run.schedule, run.schedule_params, run.hyperparameters, build_rates=False,
     )

@@ -419,13 +419,13 @@ def test_show_and_export_errors_are_clear(tmp_path):
     assert result.exit_code == 2
 
 
-def test_help_imports_neither_numba_nor_pandas_nor_matplotlib():
+def test_help_imports_neither_numba_nor_numpy_nor_pandas_nor_matplotlib():
     import subprocess
     import sys
 
     code = ("import sys\nfrom typer.testing import CliRunner\nfrom dlbench.cli.app import app\n"
             "CliRunner().invoke(app, ['--help'])\nCliRunner().invoke(app, ['compare', '--help'])\n"
-            "print(sorted(m for m in ('numba', 'pandas', 'matplotlib') if m in sys.modules))")
+            "print(sorted(m for m in ('numba', 'numpy', 'pandas', 'matplotlib') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

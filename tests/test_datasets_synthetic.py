@@ -276,3 +276,11 @@ def test_registry_matches_what_make_dataset_gives(problem):
     assert data.task == info.task and info.kind in ("synthetic", "bundled")
     expected_classes = 0 if info.task == "regression" else (info.n_classes or 2)
     assert data.n_classes == expected_classes
+
+
+def test_problem_names_without_numpy_match_the_registry():
+    from dlbench.data import PROBLEMS
+    from dlbench.data.names import BUNDLED_NAMES, PROBLEM_NAMES
+
+    assert PROBLEM_NAMES == tuple(PROBLEMS)
+    assert BUNDLED_NAMES == tuple(n for n, p in PROBLEMS.items() if p.kind == "bundled")

@@ -269,3 +269,26 @@ def test_bad_csv_targets_for_the_new_tasks(tmp_path, text, extra, needle):
     assert needle in result.stderr and "Traceback" not in result.output
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_mixed_task_suite_from_a_file_and_show_prints_it_again(tmp_path):
+    path = tmp_path / "mixed.toml"
+    path.write_text(
+        '[experiment]\nname = "mixed"\n\n[model]\nhidden = [6, 6]\n\n[training]\nepochs = 30\nseeds = 2\n\n'
+        '[[runs]]\noptimizer = "adam"\nlr = 0.01\n\n[[runs]]\noptimizer = "gd"\n\n'
+        '[[problems]]\nname = "lin"\nproblem = "linear"\ntarget = { metric = "loss", value = 0.6 }\n\n'
+        '[[problems]]\nname = "reg"\nproblem = "regression"\nn_samples = 60\ntarget = { metric = "r2", value = 0.3 }\n\n'
+        '[[problems]]\nname = "iris"\nproblem = "iris"\ntarget = { metric = "accuracy", value = 0.8 }\n')
+    result = invoke("compare", "--experiment", path, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    folder = only_folder(tmp_path / "out")
+    names = {p.name for p in folder.iterdir()}
+    assert {"accuracy.png", "r2.png", "profile.csv", "profile.png"} <= names
+    headers = [line.split() for line in result.stdout.splitlines() if "final loss (mean ± sd)" in line]
+    assert [("R²" in h, "accuracy" in h) for h in headers] == [(False, True), (True, False), (False, True)]
+    assert "target: r2 >= 0.3" not in result.stdout and "Target: r2 >= 0.3" in result.stdout
+    config = json.loads((folder / "config.json").read_text())
+    assert [config["datasets"][p]["task"] for p in ("lin", "reg", "iris")] == ["binary", "regression", "multiclass"]
+    again = invoke("show", folder)
+    assert again.exit_code == 0
+    assert again.stdout == result.stdout.split("\nSaved ")[0] + "\n"

@@ -12,23 +12,31 @@ z-scores features (never the target) with the training part's statistics.
 
 from __future__ import annotations
 
-from .bundled import BUNDLED, BundledSet, load_bundled
-from .csv import load_csv
-from .dataset import TASKS, Dataset, as_arrays
-from .split import split, standardize
-from .synthetic import (
-    BLOB_BOX,
-    PROBLEM_DOCS,
-    PROBLEMS,
-    SPIRAL_TURNS,
-    TEACHER_HIDDEN,
-    ProblemInfo,
-    make_dataset,
-    problem_table,
-)
+import importlib
 
-__all__ = [
-    "Dataset", "TASKS", "make_dataset", "problem_table", "ProblemInfo", "PROBLEMS", "PROBLEM_DOCS",
-    "TEACHER_HIDDEN", "BLOB_BOX", "SPIRAL_TURNS", "BUNDLED", "BundledSet", "load_bundled",
-    "load_csv", "split", "standardize", "as_arrays",
-]
+from .names import PROBLEM_NAMES
+
+_EXPORTS = {
+    "BUNDLED": "bundled", "BundledSet": "bundled", "load_bundled": "bundled",
+    "load_csv": "csv",
+    "TASKS": "dataset", "Dataset": "dataset", "as_arrays": "dataset",
+    "split": "split", "standardize": "split",
+    "BLOB_BOX": "synthetic", "PROBLEM_DOCS": "synthetic", "PROBLEMS": "synthetic", "SPIRAL_TURNS": "synthetic",
+    "TEACHER_HIDDEN": "synthetic", "ProblemInfo": "synthetic", "make_dataset": "synthetic",
+    "problem_table": "synthetic",
+}
+
+__all__ = ["PROBLEM_NAMES", *_EXPORTS]
+
+
+def __getattr__(name: str):
+    """Submodules load on first use, so the command line can list problem names without NumPy."""
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'dlbench.data' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)

@@ -513,21 +513,29 @@ def gather_columns(X, y, idx, start, stop, XT, yb):
 
 @njit(**JIT)
 def workspace(X, y, layers, act, loss_code, capacity, blas=0, blas_from=BLAS_FROM):
-    """Everything the passes over ``(X, y)`` need, allocated once per run: ``(X, y, XT, layers,
-    act, loss_code, Z, A, D0, D1, XB, yB, blas, blas_from, z1, a1, e0, e1, y1)``; ``XT`` is the whole set feature-major, ``XB``/``yB``
-    hold a gathered batch of up to ``capacity`` samples, and the work arrays fit ``max(N,
-    capacity)`` samples."""
+    """Everything the passes over ``(X, y)`` need, allocated once per run, as one tuple:
+
+    - ``X, y, XT``: the set, and ``XT`` its feature-major copy;
+    - ``layers, act, loss_code, blas, blas_from``: the network and how products are computed;
+    - ``Z, A, D0, D1``: pre-activations, activations (units × N) and deltas (widest × N) of
+      whole-set passes;
+    - ``XB, yB, ZB, AB, DB0, DB1``: the same for a gathered batch of up to ``capacity`` samples
+      (compact rows, so small products stay in cache);
+    - ``z1, a1, e0, e1, y1``: the vectors of the sample-by-sample layout.
+    """
     N = X.shape[0]
     units = 0
     widest = 1
     for l in range(layers.shape[0]):
         units += layers[l, 2]
         widest = max(widest, layers[l, 1], layers[l, 2])
-    cap = max(N, capacity, 1)
+    cap = max(N, 1)
+    bcap = max(capacity, 1)
     XT = np.ascontiguousarray(X.T)
-    return (X, y, XT, layers, act, loss_code, np.empty((units, cap)), np.empty((units, cap)),
-            np.empty((widest, cap)), np.empty((widest, cap)), np.empty((X.shape[1], max(capacity, 1))),
-            np.empty(max(capacity, 1)), np.int64(blas), np.int64(blas_from),
+    return (X, y, XT, layers, act, loss_code, np.int64(blas), np.int64(blas_from),
+            np.empty((units, cap)), np.empty((units, cap)), np.empty((widest, cap)), np.empty((widest, cap)),
+            np.empty((X.shape[1], bcap)), np.empty(bcap), np.empty((units, bcap)), np.empty((units, bcap)),
+            np.empty((widest, bcap)), np.empty((widest, bcap)),
             np.empty(units), np.empty(X.shape[1] + units), np.empty(widest), np.empty(widest), np.empty(STREAM_BELOW))
 
 
@@ -535,7 +543,7 @@ def workspace(X, y, layers, act, loss_code, capacity, blas=0, blas_from=BLAS_FRO
 def full_loss_grad(theta, ws, grad, want_grad):
     """Mean loss and score over the whole set of the :func:`workspace` ``ws`` (and the gradient
     into ``grad`` if ``want_grad``)."""
-    X, y, XT, layers, act, loss_code, Z, A, D0, D1, XB, yB, blas, blas_from, z1, a1, e0, e1, y1 = ws
+    X, y, XT, layers, act, loss_code, blas, blas_from, Z, A, D0, D1 = ws[:12]
     return net_loss_grad(theta, layers, act, loss_code, blas, blas_from, XT, y, X.shape[0], grad, Z, A, D0, D1, want_grad)
 
 
@@ -543,8 +551,10 @@ def full_loss_grad(theta, ws, grad, want_grad):
 def batch_loss_grad(theta, ws, idx, start, stop, grad):
     """Mean loss and score of samples ``idx[start:stop]`` of ``ws``'s set, and the gradient
     (fewer than :data:`STREAM_BELOW` samples one by one, else gathered feature-major)."""
-    X, y, XT, layers, act, loss_code, Z, A, D0, D1, XB, yB, blas, blas_from, z1, a1, e0, e1, y1 = ws
+    X, y, XT, layers, act, loss_code, blas, blas_from = ws[:8]
     if stop - start < STREAM_BELOW:
+        z1, a1, e0, e1, y1 = ws[18:]
         return stream_loss_grad(theta, layers, act, loss_code, X, y, idx, start, stop, grad, z1, a1, e0, e1, y1, True)
+    XB, yB, ZB, AB, DB0, DB1 = ws[12:18]
     gather_columns(X, y, idx, start, stop, XB, yB)
-    return net_loss_grad(theta, layers, act, loss_code, blas, blas_from, XB, yB, stop - start, grad, Z, A, D0, D1, True)
+    return net_loss_grad(theta, layers, act, loss_code, blas, blas_from, XB, yB, stop - start, grad, ZB, AB, DB0, DB1, True)

@@ -1,5 +1,23 @@
-"""The network: its parameters and their initialisation (see :mod:`dlbench.model.params`)."""
+"""The network: what it is (:mod:`.spec`: layers, activations, tasks, losses, layout) and its
+parameters with their initialisation (:mod:`.params`). Loaded on first use, so the command line
+can list activations and tasks without NumPy."""
 
-from .params import INITS, Params, init_params, n_params
+from __future__ import annotations
 
-__all__ = ["Params", "init_params", "INITS", "n_params"]
+import importlib
+
+_EXPORTS = {"INITS": "params", "Params": "params", "init_params": "params", "n_params": "spec", "Network": "spec"}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'dlbench.model' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import ConfigError, invalid
+from ..errors import invalid
 from ..hyper import check_int
 
 __all__ = [
@@ -136,8 +136,8 @@ class Network:
         if loss is None:
             loss = DEFAULT_LOSS[task]
         if loss not in TASK_LOSSES[task]:
-            allowed = ", ".join(map(repr, TASK_LOSSES[task]))
-            raise ConfigError(f"The 'loss' parameter of {where} must be one of {allowed} for a {task} task. Got {loss!r} instead.")
+            allowed = " or ".join(map(repr, TASK_LOSSES[task]))
+            raise invalid("loss", where, f"{allowed} (the losses of a {task} task)", loss)
         return cls(n_features, hidden, n_outputs, activation, task, loss)
 
     @property

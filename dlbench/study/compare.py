@@ -445,7 +445,12 @@ def compare(
     """Run every problem × run × seed of ``experiment`` (default: :func:`default_experiment`).
 
     ``optimizers`` replaces the experiment's runs by one default run per name (``["all"]``: every
-    registered optimizer). Everything is checked before anything trains. Each final run is timed
+    registered optimizer). Everything is checked before anything trains: the settings, every data
+    set (loaded, converted to the problem's ``task``), the network against each task (loss, target
+    metric) and the memory of the whole plan (:func:`dlbench.study.plan.check_memory`). Each
+    problem trains the experiment's network (:attr:`Experiment.widths`, ``activation``, ``init``)
+    with as many outputs as its task needs, on standardised features when its data is real (a CSV
+    file or a bundled set; the target is never standardised). Each final run is timed
     ``repeat`` times (default 3 with one seed, 1 with several: the seeds are then the repeats)
     and reports the median. ``jobs`` runs that many trainings at once in threads (the kernels
     release the GIL); results do not depend on it, only timings may. The kernel is compiled (or
