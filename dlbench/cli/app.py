@@ -16,7 +16,7 @@ from typing import List, Optional
 import typer
 
 from .. import __version__
-from ..data import PROBLEMS
+from ..data.names import BUNDLED_NAMES, PROBLEM_NAMES
 from ..errors import ConfigError, DlbenchError
 from ..model.spec import ACTIVATIONS, TASKS
 from ..optimizers import OPTIMIZERS
@@ -40,7 +40,7 @@ OptimizerName = Enum("OptimizerName", {name: name for name in OPTIMIZERS}, type=
 ScheduleName = Enum("ScheduleName", {name: name for name in SCHEDULES}, type=str)
 
 
-ProblemName = Enum("ProblemName", {name: name for name in PROBLEMS}, type=str)
+ProblemName = Enum("ProblemName", {name: name for name in PROBLEM_NAMES}, type=str)
 
 
 class TuneName(str, Enum):
@@ -146,7 +146,7 @@ def _experiment(experiment: Optional[Path], problem=None, samples=None, features
         given["target_column"] = target
     if problem is not None:
         given.update(problem=problem, problems=(), file=None, target_column=None)
-        if PROBLEMS[problem].kind == "bundled":  # a fixed size: the experiment's sizes do not apply
+        if problem in BUNDLED_NAMES:  # a fixed size: the experiment's sizes do not apply
             given.update(n_samples=None, n_features=None, noise=None, n_classes=None)
     per_problem = {k: v for k, v in (("n_samples", samples), ("n_features", features), ("noise", noise),
                                      ("n_classes", classes), ("task", task)) if v is not None}
@@ -304,7 +304,8 @@ _HIDDEN = typer.Option(None, "--hidden", help="Hidden layer widths, e.g. 64,32 (
 _ACTIVATION = typer.Option(None, "--activation", help=f"Hidden activation: {', '.join(ACTIVATIONS)} [default: relu].")
 _TOL = typer.Option(None, "--tol", help="Early stopping: minimum loss improvement.")
 _PATIENCE = typer.Option(None, "--patience", help="Early stopping: epochs without improvement.")
-_REACH = typer.Option(None, "--reach", help="Time-to-target goal METRIC=VALUE, e.g. loss=0.3 or test_accuracy=0.9.")
+_REACH = typer.Option(None, "--reach", help="Time-to-target goal METRIC=VALUE, e.g. loss=0.3, test_accuracy=0.9 or "
+                                              "r2=0.8 (regression: rmse, r2).")
 _JOBS = typer.Option(1, "--jobs", "-j", help="Trainings to run at once (threads).")
 _REPEAT = typer.Option(None, "--repeat", help="Timing repeats per run [default: 3 with one seed, else 1].")
 _OUT = typer.Option(Path("results"), "--out", help="Folder under which a new results folder is written.")
@@ -437,7 +438,8 @@ class ListWhat(str, Enum):
 @app.command("list")
 @_edge
 def list_(what: ListWhat = typer.Argument(ListWhat.all, help="What to list.")):
-    """List the optimizers and schedules with their hyperparameters, defaults and references."""
+    """List the optimizers and schedules with their hyperparameters, defaults and references, and the
+    problems (synthetic and bundled) with their size, task and classes."""
     from rich import box
     from rich.table import Table
 
@@ -483,7 +485,7 @@ def list_(what: ListWhat = typer.Argument(ListWhat.all, help="What to list.")):
             bundled = row["kind"] == "bundled"
             size = f"{row['samples']}×{row['features']}" if bundled else "100×10"
             classes = "—" if row["task"] == "regression" else str(row["classes"])
-            if not bundled and PROBLEMS[row["name"]].n_classes:
+            if not bundled and int(row["classes"] or 0) and row["task"] == "multiclass":
                 classes += " (--classes)"
             table.add_row(row["name"], row["kind"], row["task"], size, classes, escape(row["description"]))
         table.add_row("csv", "file", "any", "yours", "yours",
