@@ -282,7 +282,9 @@ def _run_kernel(X, y, theta, net: Network, plan: _Plan, seed: int, progress=None
         X_test, y_test, test_losses, test_accs,
         STOP,
     )
-    with interruptible():
+    from .kernels.blas import one_thread
+
+    with interruptible(), one_thread():
         if progress is None:
             epochs_run, status, seconds = train_loop(*args)
         else:

@@ -15,8 +15,10 @@ kernels use it from :data:`dlbench.kernels.network.BLAS_FROM` multiply-adds per 
 from __future__ import annotations
 
 import ctypes
+import functools
 import glob
 import os
+import threading
 
 from llvmlite import ir
 from numba import types
@@ -80,6 +82,7 @@ def dgemm(typingctx, fn, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta,
     return sig, codegen
 
 
+@functools.lru_cache(maxsize=None)
 def _threads_function(name: str):
     for path in _candidates():
         try:
@@ -90,20 +93,37 @@ def _threads_function(name: str):
 
 
 class one_thread:
-    """``with one_thread():`` NumPy's OpenBLAS runs on one thread inside the block (for
-    benchmarks measured one thread against one thread); a no-op without scipy-openblas."""
+    """``with one_thread():`` NumPy's OpenBLAS runs on one thread inside the block; a no-op
+    without scipy-openblas. Nested and concurrent blocks (``--jobs`` threads) share one count: the
+    first in sets one thread, the last out restores the previous setting.
+
+    dlbench runs its trainings in parallel itself (one per thread), so the kernels' products run
+    single-threaded: an OpenBLAS team per training would oversubscribe the cores (measured: 20-40×
+    slower full-batch epochs on a loaded 2-core machine)."""
+
+    _lock = threading.Lock()
+    _depth = 0
+    _before = None
 
     def __enter__(self):
-        self._get = _threads_function("scipy_openblas_get_num_threads64_")
-        self._set = _threads_function("scipy_openblas_set_num_threads64_")
-        self._before = None
-        if self._get is not None and self._set is not None:
-            self._set.argtypes = [ctypes.c_int]
-            self._before = int(self._get())
-            self._set(1)
+        cls = type(self)
+        with cls._lock:
+            if cls._depth == 0:
+                get = _threads_function("scipy_openblas_get_num_threads64_")
+                put = _threads_function("scipy_openblas_set_num_threads64_")
+                if get is not None and put is not None:
+                    put.argtypes = [ctypes.c_int]
+                    cls._before = (int(get()), put)
+                    put(1)
+            cls._depth += 1
         return self
 
     def __exit__(self, *exc):
-        if self._before is not None:
-            self._set(self._before)
+        cls = type(self)
+        with cls._lock:
+            cls._depth -= 1
+            if cls._depth == 0 and cls._before is not None:
+                before, put = cls._before
+                put(before)
+                cls._before = None
         return False
