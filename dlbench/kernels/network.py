@@ -419,6 +419,57 @@ def _slope1(act, z, a):
 
 
 @njit(**JIT)
+def _stream_one_hidden(theta, layers, act, loss_code, X, y, idx, start, stop, grad, z, a, want_grad):
+    """:func:`stream_loss_grad` for the article's shape, one hidden layer and one output, fused
+    over hidden units (each unit's forward, loss share and backward in one pass)."""
+    D = layers[0, 1]
+    H = layers[0, 2]
+    w1 = layers[0, 0]
+    ob1 = layers[0, 3]
+    ow2 = layers[1, 0]
+    ob2 = layers[1, 3]
+    B = stop - start
+    inv = 1.0 / B
+    relu = act == ACT_RELU
+    if want_grad:
+        for k in range(grad.shape[0]):
+            grad[k] = 0.0
+    total = 0.0
+    correct = 0.0
+    for s in range(start, stop):
+        i = idx[s]
+        for h in range(H):
+            z[h] = theta[ob1 + h]
+        for d in range(D):
+            xd = X[i, d]
+            row = w1 + d * H
+            for h in range(H):
+                z[h] += xd * theta[row + h]
+        out = theta[ob2]
+        for h in range(H):
+            ah = _act1(act, z[h])
+            a[h] = ah
+            out += ah * theta[ow2 + h]
+        value, slope, hit = _one_output_loss(loss_code, out, y[i])
+        total += value
+        correct += hit
+        if not want_grad:
+            continue
+        dz = slope * inv
+        grad[ob2] += dz
+        for h in range(H):
+            ah = a[h]
+            if relu and ah == 0.0:  # z <= 0: no gradient through this unit
+                continue
+            grad[ow2 + h] += dz * ah
+            delta = dz * theta[ow2 + h] * _slope1(act, z[h], ah)
+            grad[ob1 + h] += delta
+            for d in range(D):
+                grad[w1 + d * H + h] += delta * X[i, d]
+    return total * inv, correct / B
+
+
+@njit(**JIT)
 def stream_loss_grad(theta, layers, act, loss_code, X, y, idx, start, stop, grad, z, a, d0, d1, yv, want_grad):
     """Mean loss and score of samples ``idx[start:stop]`` of ``(X, y)`` taken one at a time
     (sample-major: the layout for batches of a few samples, such as SGD's one), and the gradient
@@ -429,6 +480,8 @@ def stream_loss_grad(theta, layers, act, loss_code, X, y, idx, start, stop, grad
     D = X.shape[1]
     K = layers[L - 1, 2]
     B = stop - start
+    if L == 2 and K == 1 and loss_code != LOSS_SQUARED:
+        return _stream_one_hidden(theta, layers, act, loss_code, X, y, idx, start, stop, grad, z, a, want_grad)
     inv = 1.0 / B
     relu = act == ACT_RELU
     if want_grad:
