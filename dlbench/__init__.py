@@ -15,7 +15,7 @@ load Numba or pandas until they are needed.
 
 from __future__ import annotations
 
-import importlib
+from ._lazy import lazy
 
 from ._version import __version__
 
@@ -51,14 +51,4 @@ _EXPORTS = {
 
 __all__ = ["__version__", *_EXPORTS]
 
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'dlbench' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(__all__)
+__getattr__, __dir__ = lazy(__name__, _EXPORTS, ["__version__"])

@@ -12,7 +12,7 @@ z-scores features (never the target) with the training part's statistics.
 
 from __future__ import annotations
 
-import importlib
+from .._lazy import lazy
 
 from .names import PROBLEM_NAMES
 
@@ -28,15 +28,4 @@ _EXPORTS = {
 
 __all__ = ["PROBLEM_NAMES", *_EXPORTS]
 
-
-def __getattr__(name: str):
-    """Submodules load on first use, so the command line can list problem names without NumPy."""
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'dlbench.data' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(__all__)
+__getattr__, __dir__ = lazy(__name__, _EXPORTS, ["PROBLEM_NAMES"])

@@ -4,20 +4,10 @@ can list activations and tasks without NumPy."""
 
 from __future__ import annotations
 
-import importlib
+from .._lazy import lazy
 
 _EXPORTS = {"INITS": "params", "Params": "params", "init_params": "params", "n_params": "spec", "Network": "spec"}
 
 __all__ = list(_EXPORTS)
 
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'dlbench.model' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(__all__)
+__getattr__, __dir__ = lazy(__name__, _EXPORTS)
