@@ -176,7 +176,7 @@ def prepare(
     if tol is not None and (isinstance(tol, bool) or not math.isfinite(tol) or tol < 0):
         raise invalid("tol", "train", "a finite float >= 0", tol)
     if patience is not None:
-        patience = check_int(patience, "patience", "train", 1)
+        patience = check_int(patience, "patience", "train", 1, 2**63)
     if tol is not None and patience is None:
         patience = 10
     if patience is not None and tol is None:
@@ -193,6 +193,7 @@ def prepare(
     hyper_values = spec.check(hyper_values)
     sched = get_schedule(schedule)
     sched_values = sched.check(sched_values)
+    _check_edges(spec, hyper_values, sched, sched_values)
     if not build_rates:
         rates = np.zeros(0)
     elif sched.controller:
@@ -422,3 +423,23 @@ def check_experiment_run(experiment, run, n_samples: int | None = None) -> _Plan
         run.optimizer, n_samples, experiment.epochs, run.lr, run.batch_size, experiment.loss,
         experiment.tol, experiment.patience, run.schedule, run.schedule_params, run.hyperparameters, build_rates=False,
     )
+
+
+# --- edge cases refused before any kernel sees them (issue 9) ----------------------------------
+
+def _check_edges(spec, hyper_values: Mapping[str, Any], sched, sched_values: Mapping[str, Any]) -> None:
+    """Refuse what the kernels cannot hold or torch refuses: an integer hyperparameter or
+    schedule parameter of 2**63 or more (the kernels hold them as int64), and Nesterov momentum
+    without momentum in torch's convention (``torch.optim.SGD``: "Nesterov momentum requires a
+    momentum and zero dampening")."""
+    for owner, hypers, values in ((spec.name, spec.hypers, hyper_values), (sched.name, sched.hypers, sched_values)):
+        for h in hypers:
+            value = values.get(h.name)
+            items = value if h.kind == "ints" and isinstance(value, (list, tuple)) else [value]
+            if h.kind in ("int", "ints") and any(isinstance(v, int) and abs(v) >= 2**63 for v in items):
+                raise invalid(h.name, owner, h.describe() + " below 2**63 (the kernels hold it as int64)", value)
+    nesterov = spec.name == "nesterov" or bool(hyper_values.get("nesterov"))
+    if (nesterov and spec.name in ("nesterov", "momentum") and hyper_values.get("convention", "torch") == "torch"
+            and hyper_values.get("momentum", 1.0) == 0.0):
+        raise invalid("momentum", spec.name, "a float in (0, 1) (torch.optim.SGD: Nesterov momentum requires a "
+                      "momentum)", hyper_values.get("momentum"))

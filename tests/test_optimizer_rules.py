@@ -340,7 +340,7 @@ def test_lion_sign_momentum_and_decoupled_decay():
 def test_lion_defaults():
     spec = get_optimizer("lion")
     assert spec.default_lr == 1e-4
-    assert spec.defaults() == {"beta1": 0.9, "beta2": 0.99, "weight_decay": 0.0}
+    assert spec.defaults() == {"beta1": 0.9, "beta2": 0.99, "weight_decay": 0.0, "cautious": False}
 
 
 # ---------------------------------------------------------------------------- kernels vs references

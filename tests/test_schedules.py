@@ -76,6 +76,16 @@ def test_linear_warmup_alone_and_followed_by_another_schedule():
     np.testing.assert_allclose(rates("linear-warmup", 2, warmup_epochs=5, start_factor=0.5), [0.5, 0.6], rtol=1e-15)
 
 
+def test_linear_warmup_then_onecycle_ramps_to_the_onecycle_start_as_torch_sequentiallr_does():
+    # lr 0.5, div_factor 25: OneCycleLR makes the warm-up's base 0.02, so 0.1 * 0.02 -> 0.02 in 4 epochs,
+    # then the one-cycle over the 10 epochs left (e1 = 2, e2 = 9) starts at 0.02, peaks at 0.5 at k = 4 + 2
+    r = rates("linear-warmup", 14, lr=0.5, warmup_epochs=4, start_factor=0.1, then="onecycle")
+    np.testing.assert_allclose(r[:5], [0.002, 0.0065, 0.011, 0.0155, 0.02], rtol=1e-14)
+    np.testing.assert_allclose(r[5:7], [(0.02 + 0.5) / 2, 0.5], rtol=1e-14)
+    np.testing.assert_allclose(r[-1], 0.02 / 1e4, rtol=1e-12)
+    np.testing.assert_array_equal(r[4:], rates("onecycle", 10, lr=0.5))
+
+
 def test_onecycle_two_and_three_phases():
     lr, T = 0.5, 10  # pct_start 0.3: e1 = 2, e2 = 9
     initial, low = lr / 25, lr / 25 / 1e4
@@ -91,6 +101,51 @@ def test_onecycle_two_and_three_phases():
     # e1 = 2, e2 = 4, e3 = 9: 0.1 -> 1 -> 0.1 -> 0.001
     expected = [0.1, 0.55, 1.0, 0.55, 0.1] + [0.1 + (0.001 - 0.1) * (k - 4) / 5 for k in range(5, 10)]
     np.testing.assert_allclose(lin, expected, rtol=1e-14)
+
+
+def test_polynomial_reaches_zero_at_total_iters_and_stays():
+    np.testing.assert_allclose(rates("polynomial", 7, lr=2.0, total_iters=4, power=2.0),
+                               [2, 2 * 0.5625, 2 * 0.25, 2 * 0.0625, 0, 0, 0], rtol=1e-15, atol=0)
+    np.testing.assert_allclose(rates("polynomial", 3, total_iters=5), [1, 0.8, 0.6], rtol=1e-15)  # power 1
+    np.testing.assert_array_equal(rates("polynomial", 3, total_iters=2, power=0.0), [1, 1, 1])
+
+
+def test_cyclic_triangular_modes():
+    # up 2, down 3: 0.1 -> 0.5 in 2 epochs, back in 3, repeat
+    tri = rates("cyclic", 11, lr=0.1, max_lr=0.5, step_size_up=2, step_size_down=3)
+    up, down = 0.4 / 2, 0.4 / 3
+    np.testing.assert_allclose(tri, [0.1, 0.1 + up, 0.5, 0.5 - down, 0.5 - 2 * down, 0.1, 0.1 + up, 0.5,
+                                     0.5 - down, 0.5 - 2 * down, 0.1], rtol=1e-14)
+    two = rates("cyclic", 9, lr=0.1, max_lr=0.5, step_size_up=2, mode="triangular2")  # height 0.4, 0.2, 0.1
+    np.testing.assert_allclose(two, [0.1, 0.3, 0.5, 0.3, 0.1, 0.2, 0.3, 0.2, 0.1], rtol=1e-14)
+    exp = rates("cyclic", 5, lr=0.0, max_lr=1.0, step_size_up=2, mode="exp_range", gamma=0.5)
+    np.testing.assert_allclose(exp, [0.0, 0.5 * 0.5, 1.0 * 0.25, 0.5 * 0.125, 0.0], rtol=1e-15, atol=0)
+
+
+def test_cyclic_default_top_is_four_times_the_rate():
+    np.testing.assert_allclose(rates("cyclic", 4, lr=0.1, step_size_up=2), [0.1, 0.25, 0.4, 0.25], rtol=1e-15)
+
+
+def test_polynomial_default_decays_over_the_run():
+    np.testing.assert_allclose(rates("polynomial", 4, lr=2.0), [2.0, 1.5, 1.0, 0.5], rtol=1e-15)
+
+
+def test_wsd_phases_and_shapes():
+    # 10 epochs, warm-up 2, stable 4, decay 4 (p = 0, 1/4, 2/4, 3/4)
+    kw = dict(lr=2.0, warmup_fraction=0.2, decay_fraction=0.4)
+    head = [0.0, 1.0, 2.0, 2.0, 2.0, 2.0]
+    np.testing.assert_allclose(rates("wsd", 10, **kw), head + [2 * (1 - math.sqrt(p)) for p in (0, 0.25, 0.5, 0.75)],
+                               rtol=1e-15)
+    np.testing.assert_allclose(rates("wsd", 10, decay_shape="linear", **kw), head + [2.0, 1.5, 1.0, 0.5], rtol=1e-15)
+    np.testing.assert_allclose(rates("wsd", 10, decay_shape="1-square", **kw),
+                               head + [2.0, 2 * (1 - 1 / 16), 2 * 0.75, 2 * (1 - 9 / 16)], rtol=1e-15)
+    cos = [0.1 + 0.9 * (1 + math.cos(math.pi * p)) / 2 for p in (0, 0.25, 0.5, 0.75)]
+    np.testing.assert_allclose(rates("wsd", 10, decay_shape="cosine", min_lr_ratio=0.1, **kw),
+                               head + [2 * c for c in cos], rtol=1e-15)
+    # defaults: no warm-up, the last 20% of the run decays; 0.29 * 100 is 29 epochs, not 28
+    np.testing.assert_array_equal(rates("wsd", 5), [1, 1, 1, 1, 1])
+    r = rates("wsd", 100, warmup_fraction=0.29, decay_fraction=0.01)
+    assert (r[:29] < 1).all() and r[29] == 1 and r[29] == r[98] and r[99] == 1  # one decay epoch: p = 0
 
 
 def test_invscaling_counts_samples_seen():
@@ -233,6 +288,9 @@ PARAMS = {
     "linear-warmup": {"warmup_epochs": 5, "start_factor": 0.1, "then": "cosine"},
     "onecycle": {},
     "invscaling": {"power_t": 0.25},
+    "polynomial": {"total_iters": 20, "power": 2.0},
+    "cyclic": {"max_lr": 0.6, "step_size_up": 4, "step_size_down": 6, "mode": "triangular2"},
+    "wsd": {"warmup_fraction": 0.2, "decay_fraction": 0.3, "decay_shape": "cosine", "min_lr_ratio": 0.1},
     "plateau": {"patience": 1, "threshold": 0.05},
     "adaptive": {"n_iter_no_change": 1, "tol": 0.01},
     "bold-driver": {},
@@ -308,6 +366,7 @@ def test_adaptive_stop_is_recorded_as_converged(problem):
         ("linear-warmup", {"then": "nope"}, "then"),
         ("linear-warmup", {"then_params": [1, 2]}, "then_params"),
         ("linear-warmup", {"then_params": "gamma"}, "then_params"),
+        ("linear-warmup", {"then": "cosine", "then_params": {"step_every": "batch"}}, "then_params"),
         ("onecycle", {"pct_start": 1.0}, "pct_start"),
         ("onecycle", {"pct_start": 0.0}, "pct_start"),
         ("onecycle", {"anneal_strategy": "cosine"}, "anneal_strategy"),
@@ -320,6 +379,18 @@ def test_adaptive_stop_is_recorded_as_converged(problem):
         ("adaptive", {"n_iter_no_change": 0}, "n_iter_no_change"),
         ("adaptive", {"tol": -1e-3}, "tol"),
         ("invscaling", {"power_t": -0.5}, "power_t"),
+        ("polynomial", {"total_iters": 0}, "total_iters"),
+        ("polynomial", {"power": -1.0}, "power"),
+        ("cyclic", {"max_lr": 0.0}, "max_lr"),
+        ("cyclic", {"max_lr": 1.0, "step_size_up": 0}, "step_size_up"),
+        ("cyclic", {"max_lr": 1.0, "step_size_down": 0}, "step_size_down"),
+        ("cyclic", {"max_lr": 1.0, "mode": "triangle"}, "mode"),
+        ("cyclic", {"max_lr": 1.0, "gamma": 0.0}, "gamma"),
+        ("wsd", {"warmup_fraction": 1.5}, "warmup_fraction"),
+        ("wsd", {"decay_fraction": 0.0}, "decay_fraction"),
+        ("wsd", {"warmup_fraction": 0.6, "decay_fraction": 0.5}, "decay_fraction"),
+        ("wsd", {"decay_shape": "sqrt"}, "decay_shape"),
+        ("wsd", {"min_lr_ratio": 2.0}, "min_lr_ratio"),
     ],
 )
 def test_bad_values_name_the_parameter_and_the_schedule(problem, schedule, params, name):

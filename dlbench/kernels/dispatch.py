@@ -9,7 +9,16 @@ from __future__ import annotations
 from numba import njit
 
 from ._config import JIT
+from ..optimizers import adafactor as _adafactor
 from ..optimizers import adam as _adam
+from ..optimizers import asgd as _asgd
+from ..optimizers import lamb as _lamb
+from ..optimizers import muon as _muon
+from ..optimizers import adabelief as _adabelief
+from ..optimizers import adan as _adan
+from ..optimizers import ademamix as _ademamix
+from ..optimizers import adopt as _adopt
+from ..optimizers import yogi as _yogi
 from ..optimizers import adaptive as _adaptive
 from ..optimizers import lars as _lars
 from ..optimizers import lion as _lion
@@ -20,16 +29,26 @@ from ..schedules import plateau as _plateau
 from ..schedules import sklearn as _sklearn
 
 _sgd_update = njit(**JIT)(_sgd.sgd_update)
+_sgd_sklearn_update = njit(**JIT)(_sgd.sgd_sklearn_update)
 _adagrad_update = njit(**JIT)(_adaptive.adagrad_update)
 _rmsprop_update = njit(**JIT)(_adaptive.rmsprop_update)
 _adadelta_update = njit(**JIT)(_adaptive.adadelta_update)
 _adam_update = njit(**JIT)(_adam.adam_update)
+_adabelief_update = njit(**JIT)(_adabelief.adabelief_update)
+_yogi_update = njit(**JIT)(_yogi.yogi_update)
+_adan_update = njit(**JIT)(_adan.adan_update)
+_adopt_update = njit(**JIT)(_adopt.adopt_update)
+_ademamix_update = njit(**JIT)(_ademamix.ademamix_update)
 _adamax_update = njit(**JIT)(_adam.adamax_update)
 _nadam_update = njit(**JIT)(_adam.nadam_update)
 _radam_update = njit(**JIT)(_adam.radam_update)
 _rprop_update = njit(**JIT)(_rprop.rprop_update)
 _lion_update = njit(**JIT)(_lion.lion_update)
 _lars_update = njit(**JIT)(_lars.lars_update)
+_asgd_update = njit(**JIT)(_asgd.asgd_update)
+_adafactor_update = njit(**JIT)(_adafactor.adafactor_update)
+_lamb_update = njit(**{**JIT, "fastmath": False})(_lamb.lamb_update)  # exact float32 rounding for pre_norm
+_muon_update = njit(**{**JIT, "fastmath": False})(_muon.muon_update)  # exact bfloat16 / float32 rounding
 _bold_driver_step = njit(**JIT)(_basic.bold_driver_step)
 _plateau_step = njit(**JIT)(_plateau.plateau_step)
 _adaptive_step = njit(**JIT)(_sklearn.adaptive_step)
@@ -48,19 +67,39 @@ def apply_update(rule, theta, grad, state, scalars, hp, lr, step, layers):
     elif rule == _adaptive.RULE_ADADELTA:
         _adadelta_update(theta, grad, state, scalars, hp, lr, step)
     elif rule == _adam.RULE_ADAM:
-        _adam_update(theta, grad, state, scalars, hp, lr, step)
+        _adam_update(theta, grad, state, scalars, hp, lr, step, layers)
     elif rule == _adam.RULE_ADAMAX:
-        _adamax_update(theta, grad, state, scalars, hp, lr, step)
+        _adamax_update(theta, grad, state, scalars, hp, lr, step, layers)
     elif rule == _adam.RULE_NADAM:
         _nadam_update(theta, grad, state, scalars, hp, lr, step)
     elif rule == _adam.RULE_RADAM:
-        _radam_update(theta, grad, state, scalars, hp, lr, step)
+        _radam_update(theta, grad, state, scalars, hp, lr, step, layers)
     elif rule == _rprop.RULE_RPROP:
         _rprop_update(theta, grad, state, scalars, hp, lr, step)
     elif rule == _lion.RULE_LION:
-        _lion_update(theta, grad, state, scalars, hp, lr, step)
+        _lion_update(theta, grad, state, scalars, hp, lr, step, layers)
     elif rule == _lars.RULE_LARS:
         _lars_update(theta, grad, state, scalars, hp, lr, step, layers)
+    elif rule == _asgd.RULE_ASGD:
+        _asgd_update(theta, grad, state, scalars, hp, lr, step)
+    elif rule == _adafactor.RULE_ADAFACTOR:
+        _adafactor_update(theta, grad, state, scalars, hp, lr, step, layers)
+    elif rule == _lamb.RULE_LAMB:
+        _lamb_update(theta, grad, state, scalars, hp, lr, step, layers)
+    elif rule == _muon.RULE_MUON:
+        _muon_update(theta, grad, state, scalars, hp, lr, step, layers)
+    elif rule == _sgd.RULE_SGD_SKLEARN:
+        _sgd_sklearn_update(theta, grad, state, scalars, hp, lr, step, layers)
+    elif rule == _adabelief.RULE_ADABELIEF:
+        _adabelief_update(theta, grad, state, scalars, hp, lr, step)
+    elif rule == _yogi.RULE_YOGI:
+        _yogi_update(theta, grad, state, scalars, hp, lr, step)
+    elif rule == _adan.RULE_ADAN:
+        _adan_update(theta, grad, state, scalars, hp, lr, step)
+    elif rule == _adopt.RULE_ADOPT:
+        _adopt_update(theta, grad, state, scalars, hp, lr, step, layers)
+    elif rule == _ademamix.RULE_ADEMAMIX:
+        _ademamix_update(theta, grad, state, scalars, hp, lr, step, layers)
     else:
         raise ValueError("unknown update rule")
 

@@ -29,9 +29,10 @@ def _all_finite(a):
 
 
 @njit(**JIT)
-def _epoch(ws, theta, order, batch_size, grad, rule, hp, state, scalars, lr, step, loss, rng):
+def _epoch(ws, theta, order, batch_size, grad, rule, hp, state, scalars, lr, step, loss, rng, rates, per_step):
     """One epoch; returns ``(loss, score, step)`` at the new parameters, with ``grad`` the
-    gradient there in full-batch mode."""
+    gradient there in full-batch mode. ``per_step``: each mini-batch update uses ``rates[step]``
+    (``step`` counted from 0) instead of ``lr``."""
     N = ws[0].shape[0]
     layers = ws[3]
     if batch_size >= N:
@@ -46,6 +47,8 @@ def _epoch(ws, theta, order, batch_size, grad, rule, hp, state, scalars, lr, ste
     for start in range(0, N, batch_size):
         stop = min(start + batch_size, N)
         batch_loss_grad(theta, ws, order, start, stop, grad)
+        if per_step:
+            lr = rates[step]
         step += 1
         apply_update(rule, theta, grad, state, scalars, hp, lr, step, layers)
     new_loss, new_acc = full_loss_grad(theta, ws, grad, False)
@@ -65,7 +68,9 @@ def train_loop(
     """Train in place from ``theta``; fill ``losses``/``accs``/``times`` (epochs + 1) and ``lrs``.
 
     ``losses[k]``/``accs[k]`` are the mean loss and accuracy over the whole training set at the
-    parameters after ``k`` epochs; ``lrs[k]`` the rate used in epoch ``k``; ``times[k]`` the
+    parameters after ``k`` epochs; ``lrs[k]`` the rate used in epoch ``k`` (``rates`` holds one
+    rate per epoch, or one per update when it is longer than ``epochs``: then ``lrs[k]`` is the
+    rate of epoch ``k``'s first update); ``times[k]`` the
     training seconds since the loop started, read after epoch ``k`` (time-stamp counter, scaled by
     the wall time of the whole run; time spent evaluating the held-out set is left out). Full-batch epochs (``batch_size >= N``) take one gradient step;
     otherwise each epoch draws a fresh order and steps once per batch (the last batch may be
@@ -109,6 +114,8 @@ def train_loop(
     bad = 0
     step = 0
     lr = rates[0]
+    per_step = rates.shape[0] > epochs  # one rate per update (a schedule stepped every batch)
+    stride = rates.shape[0] // epochs
     epochs_run = epochs
     status = STATUS_RAN
     held_out = 0.0
@@ -119,7 +126,7 @@ def train_loop(
             epochs_run, status = epoch, STATUS_INTERRUPTED
             break
         if controller == 0:
-            lr = rates[epoch]
+            lr = rates[epoch * stride]
         lrs[epoch] = lr
         if undo:
             theta_old[:] = theta
@@ -128,7 +135,7 @@ def train_loop(
             grad_old[:] = grad
         step_old = step
         new_loss, new_acc, step = _epoch(
-            ws, theta, order, batch_size, grad, rule, hp, state, scalars, lr, step, loss, rng
+            ws, theta, order, batch_size, grad, rule, hp, state, scalars, lr, step, loss, rng, rates, per_step
         )
         stop_now = False
         if controller != 0:

@@ -8,13 +8,14 @@ rule and record in a module, list the module below and give the rule a branch in
 from __future__ import annotations
 
 from ..errors import ConfigError
-from . import adam, adaptive, lars, lbfgs, lion, rprop, sgd
+from . import adafactor, asgd, lamb, muon
+from . import adabelief, adam, adan, ademamix, adopt, adaptive, lars, lbfgs, lion, rprop, sgd, yogi
 from .base import Optimizer
 
 __all__ = ["Optimizer", "OPTIMIZERS", "get_optimizer", "optimizer_names"]
 
 OPTIMIZERS: dict[str, Optimizer] = {}
-for _module in (sgd, adaptive, adam, rprop, lion, lars, lbfgs):
+for _module in (sgd, adaptive, adam, rprop, lion, lars, lbfgs, adabelief, yogi, adan, adopt, ademamix, asgd, adafactor, lamb, muon):
     for _opt in _module.OPTIMIZERS:
         assert _opt.name not in OPTIMIZERS, _opt.name
         OPTIMIZERS[_opt.name] = _opt

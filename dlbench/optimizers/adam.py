@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 from ..hyper import Hyper
-from .base import WEIGHT_DECAY, Optimizer
+from .base import N_SCALARS, WEIGHT_DECAY, Optimizer
 
 RULE_ADAM = 13
 RULE_ADAMAX = 14
@@ -21,7 +21,7 @@ RULE_NADAM = 15
 RULE_RADAM = 16
 
 
-def adam_update(theta, grad, state, scalars, hp, lr, step):
+def adam_update(theta, grad, state, scalars, hp, lr, step, layers):
     """One step of Adam, following ``torch.optim.Adam`` / ``torch.optim.AdamW`` exactly (version 2.13).
 
     With ``g = grad + weight_decay * theta`` (coupled) or ``theta <- theta * (1 - lr *
@@ -34,8 +34,16 @@ def adam_update(theta, grad, state, scalars, hp, lr, step):
 
     Kingma and Ba (2015), "Adam: a method for stochastic optimization"; Reddi, Kale and Kumar
     (2018), "On the convergence of Adam and beyond" (AMSGrad); Loshchilov and Hutter (2019),
-    "Decoupled weight decay regularization" (AdamW). ``hp = (beta1, beta2, eps, weight_decay,
-    amsgrad, decoupled)``; ``state`` = (``m``, ``v``, ``vmax`` if amsgrad).
+    "Decoupled weight decay regularization" (AdamW).
+
+    ``cautious``: the Cautious Optimizers mask (Liang et al. 2024, "Cautious optimizers: improving
+    training with one line of code") in pytorch-optimizer 4.1.0's form
+    (``BaseOptimizer.apply_cautious``, applied to the first moment as its ``AdEMAMix`` and ``AdamP``
+    do): per parameter tensor (each ``W_l`` and each ``b_l`` of ``layers``, as torch holds them),
+    ``m_t`` is replaced in the step by ``m_t * [m_t * g > 0] * numel / (count + 1)``, ``count`` the
+    number of entries where ``m_t * g > 0``; the moments themselves are not changed. ``hp = (beta1,
+    beta2, eps, weight_decay, amsgrad, decoupled, cautious)``; ``state`` = (``m``, ``v``, ``vmax``
+    if amsgrad, ``g`` if cautious: the gradient the step used).
     """
     beta1 = hp[0]
     beta2 = hp[1]
@@ -52,6 +60,8 @@ def adam_update(theta, grad, state, scalars, hp, lr, step):
     step_size = lr / (1.0 - beta1**t)
     bc2_sqrt = (1.0 - beta2**t) ** 0.5
     shrink = 1.0 - lr * weight_decay
+    cautious = hp[6] != 0.0
+    scratch = state[3 if amsgrad else 2] if cautious else exp_avg
     for i in range(theta.shape[0]):
         g = grad[i]
         if weight_decay != 0.0:
@@ -71,11 +81,31 @@ def adam_update(theta, grad, state, scalars, hp, lr, step):
             if v > state[2, i] or v != v:
                 state[2, i] = v
             v = state[2, i]
-        denom = math.sqrt(v) / bc2_sqrt + eps
-        theta[i] = theta[i] + (-step_size * m) / denom
+        if cautious:
+            scratch[i] = g
+        else:
+            denom = math.sqrt(v) / bc2_sqrt + eps
+            theta[i] = theta[i] + (-step_size * m) / denom
+    if not cautious:
+        return
+    for k in range(2 * layers.shape[0]):  # each W_l, then b_l: one mask scale per tensor
+        row = k // 2
+        lo = layers[row, 0] if k % 2 == 0 else layers[row, 3]
+        hi = lo + (layers[row, 1] * layers[row, 2] if k % 2 == 0 else layers[row, 4])
+        count = 0.0
+        for i in range(lo, hi):
+            if exp_avg[i] * scratch[i] > 0.0:
+                count += 1.0
+        scale = (hi - lo) / (count + 1.0)
+        for i in range(lo, hi):
+            m = exp_avg[i]
+            m = m * scale if m * scratch[i] > 0.0 else m * 0.0
+            v = state[2, i] if amsgrad else exp_avg_sq[i]
+            denom = math.sqrt(v) / bc2_sqrt + eps
+            theta[i] = theta[i] + (-step_size * m) / denom
 
 
-def adamax_update(theta, grad, state, scalars, hp, lr, step):
+def adamax_update(theta, grad, state, scalars, hp, lr, step, layers):
     """One step of Adamax, following ``torch.optim.Adamax`` exactly (version 2.13).
 
     With ``g = grad + weight_decay * theta``::
@@ -85,12 +115,15 @@ def adamax_update(theta, grad, state, scalars, hp, lr, step):
         theta <- theta - lr / (1 - beta1**t) * m_t / u_t
 
     Kingma and Ba (2015), "Adam: a method for stochastic optimization", section 7.1.
-    ``hp = (beta1, beta2, eps, weight_decay)``; ``state`` = (``m``, ``u``).
+    ``cautious``: the mask of :func:`adam_update` on ``m_t`` (no reference implementation has it
+    for Adamax; tested by hand-derived steps). ``hp = (beta1, beta2, eps, weight_decay,
+    cautious)``; ``state`` = (``m``, ``u``, ``g`` if cautious).
     """
     beta1 = hp[0]
     beta2 = hp[1]
     eps = hp[2]
     weight_decay = hp[3]
+    cautious = hp[4] != 0.0
     exp_avg = state[0]
     exp_inf = state[1]
     w1 = 1.0 - beta1
@@ -111,7 +144,25 @@ def adamax_update(theta, grad, state, scalars, hp, lr, step):
         if n > u or n != n:
             u = n
         exp_inf[i] = u
-        theta[i] = theta[i] + (-clr * m) / u
+        if cautious:
+            state[2, i] = g
+        else:
+            theta[i] = theta[i] + (-clr * m) / u
+    if not cautious:
+        return
+    for k in range(2 * layers.shape[0]):  # each W_l, then b_l: one mask scale per tensor
+        row = k // 2
+        lo = layers[row, 0] if k % 2 == 0 else layers[row, 3]
+        hi = lo + (layers[row, 1] * layers[row, 2] if k % 2 == 0 else layers[row, 4])
+        count = 0.0
+        for i in range(lo, hi):
+            if exp_avg[i] * state[2, i] > 0.0:
+                count += 1.0
+        scale = (hi - lo) / (count + 1.0)
+        for i in range(lo, hi):
+            m = exp_avg[i]
+            m = m * scale if m * state[2, i] > 0.0 else m * 0.0
+            theta[i] = theta[i] + (-clr * m) / exp_inf[i]
 
 
 def nadam_update(theta, grad, state, scalars, hp, lr, step):
@@ -168,7 +219,7 @@ def nadam_update(theta, grad, state, scalars, hp, lr, step):
         theta[i] = p + (c_avg * m) / denom
 
 
-def radam_update(theta, grad, state, scalars, hp, lr, step):
+def radam_update(theta, grad, state, scalars, hp, lr, step, layers):
     """One step of RAdam, following ``torch.optim.RAdam`` exactly (version 2.13), coupled decay.
 
     With ``g = grad + weight_decay * theta``, ``rho_inf = 2 / (1 - beta2) - 1`` and
@@ -184,12 +235,15 @@ def radam_update(theta, grad, state, scalars, hp, lr, step):
             theta <- theta - mhat * lr
 
     Liu et al. (2020), "On the variance of the adaptive learning rate and beyond".
-    ``hp = (beta1, beta2, eps, weight_decay)``; ``state`` = (``m``, ``v``).
+    ``cautious``: the mask of :func:`adam_update` on ``m_t`` (no reference implementation has it
+    for RAdam; tested by hand-derived steps). ``hp = (beta1, beta2, eps, weight_decay,
+    cautious)``; ``state`` = (``m``, ``v``, ``g`` if cautious).
     """
     beta1 = hp[0]
     beta2 = hp[1]
     eps = hp[2]
     weight_decay = hp[3]
+    cautious = hp[4] != 0.0
     exp_avg = state[0]
     exp_avg_sq = state[1]
     t = float(step)
@@ -217,40 +271,70 @@ def radam_update(theta, grad, state, scalars, hp, lr, step):
         exp_avg[i] = m
         v = exp_avg_sq[i] * beta2 + w2 * g * g
         exp_avg_sq[i] = v
+        if cautious:
+            state[2, i] = g
+            continue
         mhat = m / bias_correction1
         if rectify:
             adaptive = bc2_sqrt / (math.sqrt(v) + eps)
             theta[i] = theta[i] - mhat * lr * adaptive * rect
         else:
             theta[i] = theta[i] - mhat * lr
+    if not cautious:
+        return
+    for k in range(2 * layers.shape[0]):  # each W_l, then b_l: one mask scale per tensor
+        row = k // 2
+        lo = layers[row, 0] if k % 2 == 0 else layers[row, 3]
+        hi = lo + (layers[row, 1] * layers[row, 2] if k % 2 == 0 else layers[row, 4])
+        count = 0.0
+        for i in range(lo, hi):
+            if exp_avg[i] * state[2, i] > 0.0:
+                count += 1.0
+        scale = (hi - lo) / (count + 1.0)
+        for i in range(lo, hi):
+            m = exp_avg[i]
+            m = m * scale if m * state[2, i] > 0.0 else m * 0.0
+            mhat = m / bias_correction1
+            if rectify:
+                adaptive = bc2_sqrt / (math.sqrt(exp_avg_sq[i]) + eps)
+                theta[i] = theta[i] - mhat * lr * adaptive * rect
+            else:
+                theta[i] = theta[i] - mhat * lr
 
 
 _BETA1 = Hyper("beta1", 0.9, "decay of the first-moment average", low=0.0, high=1.0, high_open=True)
 _BETA2 = Hyper("beta2", 0.999, "decay of the second-moment average", low=0.0, high=1.0, high_open=True)
 _EPS = Hyper("eps", 1e-8, "term added to the denominator for numerical stability", low=0.0)
-_ADAM_ARGS = ("beta1", "beta2", "eps", "weight_decay", "amsgrad", "decoupled")
+_ADAM_ARGS = ("beta1", "beta2", "eps", "weight_decay", "amsgrad", "decoupled", "cautious")
+_CAUTIOUS = Hyper("cautious", False, "Cautious Optimizers mask: drop the update where it disagrees with the gradient's sign (per tensor rescaled, pytorch-optimizer's apply_cautious)", kind="bool")
+
+
+def _adam_state(n_slots):
+    """State size of the Adam rule: one more slot (the gradient) with ``cautious``."""
+    return lambda values: (n_slots + (1 if values["cautious"] else 0), N_SCALARS)
 _ARGS = ("beta1", "beta2", "eps", "weight_decay")
 
 OPTIMIZERS = (
     Optimizer(
         "adam", RULE_ADAM, "Adam: bias-corrected running averages of the gradient and its square.",
-        "torch.optim.Adam", 1e-3, (_BETA1, _BETA2, _EPS, WEIGHT_DECAY), _ADAM_ARGS,
-        {"amsgrad": 0.0, "decoupled": 0.0}, n_slots=2,
+        "torch.optim.Adam", 1e-3, (_BETA1, _BETA2, _EPS, WEIGHT_DECAY, _CAUTIOUS), _ADAM_ARGS,
+        {"amsgrad": 0.0, "decoupled": 0.0}, n_slots=2, state_shape=_adam_state(2),
     ),
     Optimizer(
         "amsgrad", RULE_ADAM, "AMSGrad: Adam dividing by the largest second-moment average seen so far.",
-        "torch.optim.Adam(amsgrad=True)", 1e-3, (_BETA1, _BETA2, _EPS, WEIGHT_DECAY), _ADAM_ARGS,
-        {"amsgrad": 1.0, "decoupled": 0.0}, n_slots=3,
+        "torch.optim.Adam(amsgrad=True)", 1e-3, (_BETA1, _BETA2, _EPS, WEIGHT_DECAY, _CAUTIOUS), _ADAM_ARGS,
+        {"amsgrad": 1.0, "decoupled": 0.0}, n_slots=3, state_shape=_adam_state(3),
     ),
     Optimizer(
         "adamw", RULE_ADAM, "AdamW: Adam with decoupled weight decay.",
         "torch.optim.AdamW", 1e-3,
-        (_BETA1, _BETA2, _EPS, Hyper("weight_decay", 1e-2, "decoupled weight decay: theta <- theta * (1 - lr * weight_decay)", low=0.0)),
-        _ADAM_ARGS, {"amsgrad": 0.0, "decoupled": 1.0}, n_slots=2,
+        (_BETA1, _BETA2, _EPS, Hyper("weight_decay", 1e-2, "decoupled weight decay: theta <- theta * (1 - lr * weight_decay)", low=0.0), _CAUTIOUS),
+        _ADAM_ARGS, {"amsgrad": 0.0, "decoupled": 1.0}, n_slots=2, state_shape=_adam_state(2),
     ),
     Optimizer(
         "adamax", RULE_ADAMAX, "Adamax: Adam with the infinity norm in place of the second moment.",
-        "torch.optim.Adamax", 2e-3, (_BETA1, _BETA2, _EPS, WEIGHT_DECAY), _ARGS, n_slots=2,
+        "torch.optim.Adamax", 2e-3, (_BETA1, _BETA2, _EPS, WEIGHT_DECAY, _CAUTIOUS), _ARGS + ("cautious",), n_slots=2,
+        state_shape=_adam_state(2),
     ),
     Optimizer(
         "nadam", RULE_NADAM, "NAdam: Adam with Nesterov momentum and a momentum-decay schedule.",
@@ -260,6 +344,7 @@ OPTIMIZERS = (
     ),
     Optimizer(
         "radam", RULE_RADAM, "RAdam: Adam with the variance of the adaptive rate rectified (plain momentum while rho_t <= 5).",
-        "torch.optim.RAdam", 1e-3, (_BETA1, _BETA2, _EPS, WEIGHT_DECAY), _ARGS, n_slots=2,
+        "torch.optim.RAdam", 1e-3, (_BETA1, _BETA2, _EPS, WEIGHT_DECAY, _CAUTIOUS), _ARGS + ("cautious",), n_slots=2,
+        state_shape=_adam_state(2),
     ),
 )

@@ -43,7 +43,9 @@ class Optimizer:
     default_lr: float
     hypers: tuple[Hyper, ...] = ()
     kernel_args: tuple[str, ...] = ()
-    """Names of the values the rule reads from ``hp``, in order (hypers or ``fixed``)."""
+    """Names of the values the rule reads from ``hp``, in order (hypers or ``fixed``). Training
+    also passes the run's ``n_samples`` and ``batch_size`` in the values given to
+    :meth:`kernel_hp`, for records that override it to use them."""
     fixed: Mapping[str, float] = field(default_factory=dict)
     n_slots: int = 0
     batch_size: int | None = None
@@ -59,6 +61,11 @@ class Optimizer:
         if self.state_shape is not None:
             return self.state_shape(values)
         return self.n_slots, N_SCALARS
+
+    def rule_for(self, values: Mapping[str, Any]) -> int:
+        """Dispatch code of the rule for checked ``values``: :attr:`rule`, unless a record switches
+        rules on a hyperparameter (``momentum``'s ``convention``)."""
+        return self.rule
 
     def check(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """Defaults overlaid with the checked user ``values`` (raises ``ConfigError``)."""

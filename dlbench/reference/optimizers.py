@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..optimizers import adam, adaptive, lion, rprop, sgd
+from .cautious import cautious
 
 
 def sgd_rule(theta, grad, state, hp, lr, step):
@@ -93,6 +94,8 @@ def adam_rule(theta, grad, state, hp, lr, step):
     if hp["amsgrad"]:
         state["max_exp_avg_sq"] = np.maximum(state.get("max_exp_avg_sq", np.zeros_like(theta)), v)
         v = state["max_exp_avg_sq"]
+    if hp.get("cautious"):  # pytorch-optimizer's mask on the first moment, per tensor
+        m = cautious(m, g, hp["layers"])
     step_size = lr / (1.0 - hp["beta1"] ** step)
     denom = np.sqrt(v) / np.sqrt(1.0 - hp["beta2"] ** step) + hp["eps"]
     theta -= step_size * m / denom
@@ -103,7 +106,8 @@ def adamax_rule(theta, grad, state, hp, lr, step):
     g = _decayed(grad, theta, hp["weight_decay"])
     state["exp_avg"] = _lerp(state.get("exp_avg", np.zeros_like(theta)), g, 1.0 - hp["beta1"])
     state["exp_inf"] = np.maximum(state.get("exp_inf", np.zeros_like(theta)) * hp["beta2"], np.abs(g) + hp["eps"])
-    theta -= lr / (1.0 - hp["beta1"] ** step) * state["exp_avg"] / state["exp_inf"]
+    m = cautious(state["exp_avg"], g, hp["layers"]) if hp.get("cautious") else state["exp_avg"]
+    theta -= lr / (1.0 - hp["beta1"] ** step) * m / state["exp_inf"]
 
 
 def nadam_rule(theta, grad, state, hp, lr, step):
@@ -124,6 +128,8 @@ def radam_rule(theta, grad, state, hp, lr, step):
     g = _decayed(grad, theta, hp["weight_decay"])
     b1, b2 = hp["beta1"], hp["beta2"]
     m, v = _moments(g, theta, state, hp)
+    if hp.get("cautious"):
+        m = cautious(m, g, hp["layers"])
     bc2 = 1.0 - b2**step
     mhat = m / (1.0 - b1**step)
     rho_inf = 2.0 / (1.0 - b2) - 1.0
@@ -154,6 +160,8 @@ def lion_rule(theta, grad, state, hp, lr, step):
     m = state.get("m", np.zeros_like(theta))
     u = np.sign((1.0 - hp["beta1"]) * grad + hp["beta1"] * m)
     state["m"] = (1.0 - hp["beta2"]) * grad + hp["beta2"] * m
+    if hp.get("cautious"):  # pytorch_optimizer.Lion(cautious=True)'s mask, per tensor
+        u = cautious(u, grad, hp["layers"])
     theta -= lr * (u + hp["weight_decay"] * theta)
 
 
@@ -169,3 +177,7 @@ REFERENCE_RULES = {
     rprop.RULE_RPROP: rprop_rule,
     lion.RULE_LION: lion_rule,
 }
+
+from .adamfamily import ADAMFAMILY_RULES  # noqa: E402  (pytorch-optimizer's Adam family, its own module)
+
+REFERENCE_RULES.update(ADAMFAMILY_RULES)

@@ -22,6 +22,8 @@ from .controllers import REFERENCE_CONTROLLERS
 from .lbfgs import REFERENCE_CLOSURE_RULES
 from .network import loss_grad
 from .optimizers import REFERENCE_RULES
+from .schedules import REFERENCE_SCHEDULE_LAYER_RULES
+from .layerwise12 import ELEMENTWISE_RULES as _LW12_RULES, LAYER_RULES as _LW12_LAYER_RULES
 
 
 def reference_train(X, y, params: Params, optimizer="gd", epochs=1000, lr=None, batch_size=None, loss=None,
@@ -37,9 +39,15 @@ def reference_train(X, y, params: Params, optimizer="gd", epochs=1000, lr=None, 
                        task or infer_task(y, params.n_outputs), loss)
     plan = prepare(optimizer, X.shape[0], epochs, lr, batch_size, net.loss, tol, patience, schedule, schedule_params, hyperparameters)
     spec = get_optimizer(plan.optimizer)
-    hp = {**plan.hyperparameters, **spec.fixed}
+    hp = {**plan.hyperparameters, **spec.fixed, "n_samples": X.shape[0], "batch_size": plan.batch_size,
+          "layers": net.layers}  # the layout, for the cautious mask (one scale per tensor)
     closure_rule = REFERENCE_CLOSURE_RULES.get(plan.rule)
-    rule = None if closure_rule else REFERENCE_RULES[plan.rule]
+    layer_rule = {**REFERENCE_SCHEDULE_LAYER_RULES, **_LW12_LAYER_RULES}.get(plan.rule)
+    if layer_rule is not None:  # per-layer rules also get the layout
+        def rule(th, g, st, h, lr, step):
+            layer_rule(th, g, st, h, lr, step, net.layers)
+    else:
+        rule = None if closure_rule else {**REFERENCE_RULES, **_LW12_RULES}[plan.rule]
     controller = REFERENCE_CONTROLLERS.get(plan.controller)
     ctrl_hp = get_schedule(plan.schedule).check(plan.schedule_params)
     H = net
@@ -60,8 +68,9 @@ def reference_train(X, y, params: Params, optimizer="gd", epochs=1000, lr=None, 
     losses, accs, lrs = [loss_v], [acc], []
     limit = DIVERGENCE_FACTOR * max(loss_v, 1.0)
     best, bad, step, cur = loss_v, 0, 0, plan.lr
+    stride = len(plan.rates) // plan.epochs  # > 1: one rate per update (step_every = "batch")
     for epoch in range(plan.epochs):
-        cur = cur if controller else plan.rates[epoch]
+        cur = cur if controller else plan.rates[epoch * stride]
         lrs.append(cur)
         saved = (theta.copy(), copy.deepcopy(state), step)
         if full:
@@ -75,7 +84,7 @@ def reference_train(X, y, params: Params, optimizer="gd", epochs=1000, lr=None, 
                 idx = orders[epoch, start : start + plan.batch_size]
                 _, _, g = loss_grad(theta, X[idx], y[idx], H, plan.loss)
                 step += 1
-                rule(theta, g, state, hp, cur, step)
+                rule(theta, g, state, hp, plan.rates[step - 1] if stride > 1 else cur, step)
         new_loss, new_acc, grad = loss_grad(theta, X, y, H, plan.loss)
         stop = False
         if controller:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from ..errors import ConfigError
-from . import basic, cyclic, decay, plateau, sklearn
+from . import basic, cyclic, decay, plateau, sklearn, wsd
 from .base import CTRL_NONE, Schedule
 
 __all__ = ["Schedule", "SCHEDULES", "get_schedule", "CTRL_NONE"]
 
 SCHEDULES: dict[str, Schedule] = {}
-for _module in (basic, decay, cyclic, plateau, sklearn):
+for _module in (basic, decay, cyclic, wsd, plateau, sklearn):
     for _s in _module.SCHEDULES:
         assert _s.name not in SCHEDULES, _s.name
         SCHEDULES[_s.name] = _s

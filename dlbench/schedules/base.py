@@ -1,7 +1,12 @@
 """The declarative record of a learning-rate schedule.
 
 A schedule is separate from the optimizer, so any pair combines. It is stepped once per epoch,
-as ``torch.optim.lr_scheduler`` is in the usual loop. Two kinds:
+as ``torch.optim.lr_scheduler`` is in the usual loop, or, with the option ``step_every =
+"batch"`` (precomputed schedules only), after every optimizer step, as torch users do for
+one-cycle and warm-up: the rates are then computed for ``epochs * ceil(n_samples /
+batch_size)`` steps, every count of the schedule (``t_max``, ``warmup_epochs``, ``step_size``...)
+is in steps, and the training kernel reads ``rates[step]`` before each update (the run's
+``learning_rates[k]`` is the rate of epoch ``k``'s first step). Two kinds:
 
 - *precomputed*: the rate depends on the epoch only (step, cosine, one-cycle...). ``rates(lr,
   epochs, params, n_samples)`` returns the rate of every epoch as an array, computed before
@@ -18,11 +23,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from ..errors import invalid
 from ..hyper import Hyper, check_values
 
-__all__ = ["Schedule", "CTRL_NONE"]
+__all__ = ["Schedule", "CTRL_NONE", "STEP_EVERY"]
 
 CTRL_NONE = 0
+
+STEP_EVERY = Hyper("step_every", "epoch", "step the schedule once per 'epoch' (default) or after every 'batch'",
+                   kind="choice", choices=("epoch", "batch"))
+"""The option every schedule takes besides its own hyperparameters (kept out of ``hypers``)."""
 
 
 @dataclass(frozen=True)
@@ -39,11 +49,23 @@ class Schedule:
     value passed its own :class:`Hyper` check; raises ``ConfigError`` (e.g. milestones must
     increase). It must accept its own output again (checked values are re-checked)."""
 
+    per_batch: bool = True
+    """Whether ``step_every = "batch"`` is allowed (not for controllers, which react to the loss
+    of an epoch, nor for scikit-learn's invscaling, which counts samples per epoch)."""
+
     def check(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Defaults overlaid with the checked ``values``; ``step_every`` is kept only when it is
+        ``"batch"``."""
         owner = f"the {self.name} schedule"
+        values = dict(values)
+        every = STEP_EVERY.check(values.pop("step_every", "epoch"), owner)
+        if every == "batch" and (self.controller or not self.per_batch):
+            raise invalid("step_every", owner, "'epoch' (it is updated from whole epochs)", every)
         out = check_values(self.hypers, values, owner)
         if self.validate is not None:
             out = self.validate(out, owner)
+        if every == "batch":
+            out["step_every"] = every
         return out
 
     def kernel_hp(self, values: Mapping[str, Any]) -> list[float]:

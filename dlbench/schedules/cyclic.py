@@ -1,5 +1,5 @@
-"""Warm-up and one-cycle rates of ``torch.optim.lr_scheduler``: linear warm-up (optionally followed
-by another schedule) and the one-cycle policy.
+"""Warm-up and cyclical rates of ``torch.optim.lr_scheduler``: linear warm-up (optionally followed
+by another schedule), the one-cycle policy and the cyclical (triangular) rates.
 
 Like :mod:`dlbench.schedules.decay`, each ``rates(lr, epochs, params, n_samples)`` returns the
 rate of every epoch, with ``lr`` the optimizer's base rate and the scheduler stepped once after
@@ -15,6 +15,7 @@ from typing import Any, Mapping
 from ..errors import ConfigError, invalid
 from ..hyper import Hyper
 from .base import Schedule
+from .decay import _IntOrNone
 
 __all__ = ["SCHEDULES"]
 
@@ -52,14 +53,24 @@ def _linear_warmup(lr, epochs, params, n_samples):
     ``r_k = r_{k-1} * (1 + (1 - start_factor) / (warmup_epochs * start_factor + (k - 1) * (1 -
     start_factor)))`` for ``k <= warmup_epochs``; the rates are that product, accumulated in
     torch's order, so they equal torch's bit for bit.
+
+    ``then="onecycle"`` reproduces ``SequentialLR([LinearLR(...), OneCycleLR(max_lr=lr,
+    total_steps=epochs - warmup_epochs, cycle_momentum=False)])`` exactly, including its quirk:
+    constructing ``OneCycleLR`` sets the optimizer's rate (and ``initial_lr``, to which
+    ``SequentialLR`` resets it) to ``lr / div_factor``, so the warm-up ramps from ``lr /
+    div_factor * start_factor`` to ``lr / div_factor``, where the one-cycle then starts, rises
+    to ``lr`` and anneals, over the remaining epochs.
     """
     import numpy as np
 
     warmup = params["warmup_epochs"]
     start = float(params["start_factor"])
+    base = float(lr)
+    if params["then"] == "onecycle":  # OneCycleLR overwrites the rate the warm-up starts from
+        base = base / params["then_params"]["div_factor"]
     k = np.arange(1, min(warmup + 1, epochs))
     factors = 1.0 + (1.0 - start) / (warmup * start + (k - 1) * (1.0 - start))
-    ramp = np.multiply.accumulate(np.concatenate([[lr * start], factors]))[:epochs]
+    ramp = np.multiply.accumulate(np.concatenate([[base * start], factors]))[:epochs]
     if params["then"] == "constant":
         return np.concatenate([ramp, np.full(epochs - ramp.size, ramp[-1])])
     head = ramp[:warmup]
@@ -84,6 +95,9 @@ def _check_warmup(values, owner):
 
         names = [s.name for s in SCHEDULES.values() if s.rates is not None and not s.controller]
         raise invalid("then", owner, "the name of a precomputed schedule: " + ", ".join(names), values["then"])
+    if "step_every" in values["then_params"]:
+        raise invalid("then_params", owner, "the `then` schedule's own parameters (step_every is the warm-up's, "
+                      "for both)", values["then_params"])
     try:
         inner = then.check(values["then_params"])
     except ConfigError as exc:
@@ -139,6 +153,65 @@ def _onecycle(lr, epochs, params, n_samples):
     return out
 
 
+def _cyclic(lr, epochs, params, n_samples):
+    """``torch.optim.lr_scheduler.CyclicLR(base_lr=lr, max_lr, step_size_up, step_size_down, mode,
+    gamma, cycle_momentum=False)`` (Smith 2017, "Cyclical learning rates for training neural
+    networks"): the rate rises linearly from ``lr`` to ``max_lr`` over ``step_size_up`` epochs and
+    falls back over ``step_size_down`` (default: ``step_size_up``), cycle after cycle.
+
+    With ``S = step_size_up + step_size_down`` and ``r = step_size_up / S``, torch's closed form
+    at epoch ``k``: ``cycle = floor(1 + k / S)``, ``x = 1 + k / S - cycle``, ``f = x / r`` if ``x <=
+    r`` else ``(x - 1) / (r - 1)``, ``rates[k] = lr + (max_lr - lr) * f * scale`` with ``scale = 1``
+    (``triangular``), ``1 / 2 ** (cycle - 1)`` (``triangular2``: the height halves every cycle)
+    or ``gamma ** k`` (``exp_range``, per epoch). Same expressions as torch's.
+
+    ``max_lr=None`` means ``4 * lr``: torch has no default; Smith (2017, section 3.3) sets the
+    bottom of the cycle to a third or a quarter of the top.
+
+    torch's ``cycle_momentum=True`` (its default) also cycles the optimizer's momentum between
+    0.8 and 0.9 against the rate; dlbench's schedules set the rate only, so this is torch's
+    ``cycle_momentum=False`` (the optimizer's momentum stays as given).
+    """
+    import numpy as np
+
+    up = float(params["step_size_up"])
+    down = float(params["step_size_down"]) if params["step_size_down"] is not None else up
+    total = up + down
+    ratio = up / total
+    k = np.arange(epochs, dtype=np.float64)
+    cycle = np.floor(1 + k / total)
+    x = 1.0 + k / total - cycle
+    factor = np.where(x <= ratio, x / ratio, (x - 1) / (ratio - 1))
+    mode = params["mode"]
+    if mode == "triangular":
+        scale = 1.0
+    elif mode == "triangular2":
+        scale = 1 / (2.0 ** (cycle - 1))
+    else:
+        scale = np.array([params["gamma"] ** int(i) for i in range(epochs)], dtype=np.float64)
+    top = float(params["max_lr"]) if params["max_lr"] is not None else 4.0 * float(lr)
+    base_height = (top - float(lr)) * factor
+    return float(lr) + base_height * scale
+
+
+@dataclass(frozen=True)
+class _FloatOrNone(Hyper):
+    """A float hyperparameter that may also be ``None`` (with the meaning ``none_means``)."""
+
+    none_means: str = ""
+
+    def describe(self) -> str:
+        return f"{super().describe()}, or None ({self.none_means})"
+
+    def check(self, value: Any, owner: str) -> Any:
+        if value is None:
+            return None
+        try:
+            return super().check(value, owner)
+        except ValueError:
+            raise invalid(self.name, owner, self.describe(), value) from None
+
+
 SCHEDULES = (
     Schedule(
         "linear-warmup",
@@ -167,5 +240,21 @@ SCHEDULES = (
             Hyper("three_phase", False, "anneal back to the initial rate before the final descent", kind="bool"),
         ),
         _onecycle,
+    ),
+    Schedule(
+        "cyclic",
+        "Cyclical rates: rise linearly from the rate to `max_lr` over `step_size_up` epochs, fall back over "
+        "`step_size_down`, repeat (`triangular2` halves the height each cycle, `exp_range` scales it by gamma**k).",
+        "torch.optim.lr_scheduler.CyclicLR(base_lr=lr, cycle_momentum=False)",
+        (
+            _FloatOrNone("max_lr", None, "the top of the cycle (default: 4 * lr)", low=0.0, low_open=True,
+                         none_means="4 * lr"),
+            Hyper("step_size_up", 2000, "epochs of the rising half of a cycle", kind="int", low=1),
+            _IntOrNone("step_size_down", None, "epochs of the falling half (default: step_size_up)", kind="int", low=1,
+                       none_means="step_size_up"),
+            Hyper("mode", "triangular", "cycle shape", kind="choice", choices=("triangular", "triangular2", "exp_range")),
+            Hyper("gamma", 1.0, "exp_range: the height is scaled by gamma ** epoch", low=0.0, high=1.0, low_open=True),
+        ),
+        _cyclic,
     ),
 )

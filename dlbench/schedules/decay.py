@@ -1,5 +1,5 @@
-"""Decaying rates of ``torch.optim.lr_scheduler``: step, multi-step, exponential, cosine annealing
-and cosine annealing with warm restarts.
+"""Decaying rates of ``torch.optim.lr_scheduler``: step, multi-step, exponential, polynomial,
+cosine annealing and cosine annealing with warm restarts.
 
 Each ``rates(lr, epochs, params, n_samples)`` returns the rate of every epoch (``rates[k]`` is
 used during epoch ``k``, counted from 0, with the scheduler stepped once after each epoch),
@@ -91,6 +91,30 @@ def _exponential(lr, epochs, params, n_samples):
     if epochs:
         factors[0] = 1.0
     return _chained(lr, factors)
+
+
+def _polynomial(lr, epochs, params, n_samples):
+    """``torch.optim.lr_scheduler.PolynomialLR``: ``rates[k] = lr * (1 - min(k, total_iters) /
+    total_iters) ** power`` (0 from ``k = total_iters`` on when ``power > 0``).
+
+    ``total_iters=None`` (dlbench's default) means the run's epochs, so the last epoch still has
+    a rate ``lr * (1 / epochs) ** power > 0``; torch's default is 5.
+
+    Computed as torch's chainable form, ``r_0 = lr`` and ``r_k = r_{k-1} * ((1 - k / T) / (1 -
+    (k - 1) / T)) ** power`` for ``1 <= k <= T`` (then unchanged), in torch's rounding order, so
+    it equals torch's bit for bit.
+    """
+    import numpy as np
+
+    total = params["total_iters"] if params["total_iters"] is not None else epochs
+    power = float(params["power"])
+    out = np.empty(epochs)
+    cur = float(lr)
+    for k in range(epochs):
+        if 0 < k <= total:
+            cur = cur * ((1.0 - k / total) / (1.0 - (k - 1) / total)) ** power
+        out[k] = cur
+    return out
 
 
 def _cosine(lr, epochs, params, n_samples):
@@ -187,6 +211,17 @@ SCHEDULES = (
         "torch.optim.lr_scheduler.ExponentialLR",
         (Hyper("gamma", 0.99, "multiplicative factor of the rate decay per epoch", low=0.0, high=1.0, low_open=True),),
         _exponential,
+    ),
+    Schedule(
+        "polynomial",
+        "Decay the rate as (1 - k / total_iters) ** power, to 0 at `total_iters` epochs (default: the run's).",
+        "torch.optim.lr_scheduler.PolynomialLR",
+        (
+            _IntOrNone("total_iters", None, "epochs of the decay (the rate is 0 from then on)", kind="int", low=1,
+                       none_means="the run's epochs"),
+            Hyper("power", 1.0, "power of the polynomial", low=0.0),
+        ),
+        _polynomial,
     ),
     Schedule(
         "cosine",

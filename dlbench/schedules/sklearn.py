@@ -69,6 +69,7 @@ SCHEDULES = (
         "sklearn.neural_network.MLPClassifier(solver='sgd', learning_rate='invscaling')",
         (Hyper("power_t", 0.5, "exponent of the inverse scaling", low=0.0),),
         _invscaling,
+        per_batch=False,
     ),
     Schedule(
         "adaptive",
