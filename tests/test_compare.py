@@ -245,11 +245,23 @@ def test_bad_experiment_files(tmp_path, text, needle):
     assert needle in str(info.value) and "bad.toml" in str(info.value)
 
 
-def test_every_optimizer_runs_under_compare_all():
-    c = compare(replace(default_experiment(), epochs=30), repeat=1)
+def test_every_optimizer_runs_under_compare_every():
+    c = compare(replace(default_experiment(), epochs=30), optimizers=["every"], repeat=1)
     summary = c.summary()
     assert sorted(summary["optimizer"]) == sorted(dlbench.OPTIMIZERS)
     assert np.isfinite(summary["final_loss"]).all()
+
+
+def test_optimizer_groups():
+    from dlbench.optimizers import GROUPS, expand_names
+
+    classic = ["gd", "sgd", "minibatch", "dynamic", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam",
+               "amsgrad", "adamw", "adamax", "nadam", "radam", "rprop", "lion", "lbfgs"]  # dlbench 0.1's registry
+    assert [r.optimizer for r in default_experiment().runs] == classic == expand_names(["all"])
+    assert set(GROUPS["all-2026"]) == set(dlbench.OPTIMIZERS) - set(classic) and {"lars", "muon", "lamb"} <= set(GROUPS["all-2026"])
+    assert expand_names(["adam", "all", "muon", "every"])[:2] == ["adam", "gd"] and len(expand_names(["every"])) == len(dlbench.OPTIMIZERS)
+    with pytest.raises(ConfigError, match="or a group: all, all-2026, every"):
+        expand_names(["al"])
 
 
 @pytest.mark.parametrize("schedule", sorted(dlbench.SCHEDULES))

@@ -112,6 +112,13 @@ def _main(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
 ):
     """Compare neural-network optimizers, honestly and fast."""
+    from ._cachedir import ensure_cache_dir
+
+    note = ensure_cache_dir()
+    if note:
+        from rich.console import Console
+
+        Console(stderr=True, highlight=False, soft_wrap=True).print(f"[yellow]Warning:[/yellow] {_escape(note)}")
 
 
 def _pairs(items: Optional[List[str]], option: str) -> dict:
@@ -221,8 +228,10 @@ def _progress_bar(console):
     )
 
 
-def _run_comparison(ctx: typer.Context, exp, names, repeat, jobs: int, out: Path, command: str):
-    """Shared by ``run`` and ``compare``: check, train with live progress, save as runs finish."""
+def _run_comparison(ctx, exp, names, repeat, jobs: int, out: Path | None, command: str, resume=None):
+    """Shared by ``run``, ``compare`` and ``resume``: check, train with live progress, save as
+    trainings finish (:class:`~dlbench.results.writer.ResultsWriter`). ``resume`` (a
+    :class:`~dlbench.study.resume.Resumption`) continues its folder instead of making one."""
     from ..study.compare import compare
     from ..results.writer import ResultsWriter
 
@@ -232,6 +241,10 @@ def _run_comparison(ctx: typer.Context, exp, names, repeat, jobs: int, out: Path
     made: dict = {}
 
     def on_ready():  # compare() has checked everything and loaded the data: now make the folder
+        if resume is not None:
+            made["folder"] = resume.folder
+            made["writer"] = ResultsWriter(resume.folder, resume.extra, resumed=True)
+            return
         made["folder"] = _results_folder(out, command)
         made["writer"] = ResultsWriter(made["folder"], {"command": _command_line(ctx), "kind": command})
 
@@ -247,13 +260,53 @@ def _run_comparison(ctx: typer.Context, exp, names, repeat, jobs: int, out: Path
             if key not in current:
                 current[key] = bar.add_task("", total=total)
             label = f"{task.problem.name}/{task.run.name}" + (f" lr={task.lr:.3g}" if task.trial is not None else "")
-            bar.update(current[key], completed=max(done, 0), total=total, description=f"  {label} (epochs)")
+            bar.update(current[key], completed=max(done, 0), total=total,
+                       description=f"  {_escape(_plain(label))} (epochs)")
 
-        comparison = compare(exp, repeat=repeat, jobs=jobs, on_progress=on_progress, on_task=on_task,
-                             on_ready=on_ready, on_record=lambda c: made["writer"].update(c, force=False))
+        def on_start(c):
+            if resume is None:
+                made["writer"].start(c)
+
+        try:
+            comparison = compare(exp, repeat=repeat, jobs=jobs, on_progress=on_progress, on_task=on_task,
+                                 on_ready=on_ready, on_start=on_start,
+                                 on_trial=lambda c, r: made["writer"].add_trial(c, r),
+                                 on_tuned=lambda c: made["writer"].tuned(c),
+                                 on_run=lambda c, r: made["writer"].add_run(c, r),
+                                 done=resume.done if resume is not None else None)
+        except BaseException as exc:
+            if resume is None and not isinstance(exc, KeyboardInterrupt):
+                _drop_if_empty(made.get("folder"))
+            raise
     folder, writer = made["folder"], made["writer"]
-    writer.update(comparison)
+    writer.finish(comparison)
     return comparison, folder, console
+
+
+def _plain(text: str) -> str:
+    from ..results.tables import _CONTROL
+
+    return _CONTROL.sub("", text)
+
+
+def _drop_if_empty(folder) -> None:
+    """Remove a results folder that an error left without any result: empty, or holding only
+    the files written at the start (``config.json`` and tables with no row)."""
+    import shutil
+
+    if folder is None or not folder.is_dir():
+        return
+    try:
+        names = {p.name for p in folder.iterdir()}
+        if not names <= {"config.json", "summary.csv", "curves.csv", "tuning.csv"}:
+            return
+        for name in names - {"config.json"}:
+            with open(folder / name, "rb") as handle:
+                if handle.read().count(b"\n") > 1:
+                    return
+        shutil.rmtree(folder)
+    except OSError:
+        pass
 
 
 def _finish(console, comparison, folder: Path, plots: bool) -> None:
@@ -262,8 +315,11 @@ def _finish(console, comparison, folder: Path, plots: bool) -> None:
     from ..results.tables import print_results
     from ..results.reader import load_results
 
-    if not comparison.finished:
-        _err(f"Interrupted before any run finished; nothing to report. Folder: {folder}")
+    if comparison.interrupted and not comparison.finished and not _has_runs(folder):
+        trials = len(comparison.trials)
+        kept = (f"kept the {trials} tuning trial{'s' if trials != 1 else ''} that finished (tuning.csv)"
+                if trials else "nothing had finished")
+        _err(_escape(f"Interrupted before any final run finished; {kept}, in {folder}."))
         raise typer.Exit(130)
     results = load_results(folder)
     print_results(console, results)
@@ -271,14 +327,24 @@ def _finish(console, comparison, folder: Path, plots: bool) -> None:
         from ..results.figures import write_figures
 
         write_figures(results)
-    console.print(f"Saved [bold]{folder}[/bold]: {_files(folder)}")
+    console.print(f"Saved [bold]{_escape(str(folder))}[/bold]: {_escape(_files(folder))}")
     if comparison.interrupted:
-        _err(f"Interrupted: kept the {len(comparison.finished)} of {comparison.planned} runs that finished, in {folder}.")
+        _err(_escape(f"Interrupted: kept the {len(comparison.finished)} of {comparison.planned} runs that finished, "
+                     f"in {folder}."))
         raise typer.Exit(130)
 
 
+def _has_runs(folder: Path) -> bool:
+    """Whether ``folder``'s summary.csv holds a run (a resumed folder may hold earlier ones)."""
+    try:
+        with open(folder / "summary.csv", "rb") as handle:
+            return handle.read().count(b"\n") > 1
+    except OSError:
+        return False
+
+
 def _files(folder: Path) -> str:
-    return ", ".join(sorted(p.name for p in folder.iterdir() if p.is_file()))
+    return ", ".join(sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")))
 
 
 _EXPERIMENT = typer.Option(None, "--experiment", "-e", help="Experiment file (TOML); the options below override it.")
@@ -374,7 +440,7 @@ def run(
 def compare(
     ctx: typer.Context,
     names: Optional[List[str]] = typer.Argument(
-        None, help="Optimizers to compare, or 'all' [default: the experiment's runs; without --experiment, all]."
+        None, help="Optimizers to compare, or a group: 'all' (the established ones), 'all-2026' (the newer ones), 'every' [default: the experiment's runs; without --experiment, all]."
     ),
     experiment: Optional[Path] = _EXPERIMENT,
     lr: Optional[float] = typer.Option(None, "--lr", help="One learning rate for every optimizer [default: each its own]."),
@@ -425,6 +491,26 @@ def compare(
                                          batch_size=batch_size if batch_size is not None else r.batch_size)
                                  for r in exp.runs))
     comparison, folder, console = _run_comparison(ctx, exp, list(names or []), repeat, jobs, out, "compare")
+    _finish(console, comparison, folder, not no_plots)
+
+
+@app.command()
+@_edge
+def resume(
+    ctx: typer.Context,
+    folder: Path = typer.Argument(..., help="The results folder of an interrupted or killed comparison."),
+    no_plots: bool = _NO_PLOTS,
+):
+    """Continue an interrupted or killed comparison in its folder: runs only what had not
+    finished, and ends with the files an uninterrupted comparison writes (timings aside).
+
+    Example: dlbench resume results/20261127-101500-compare-1a2b
+    """
+    from ..study.resume import plan_resumption
+
+    plan = plan_resumption(folder)
+    comparison, folder, console = _run_comparison(ctx, plan.experiment, None, plan.repeat, plan.jobs, None,
+                                                  plan.extra.get("kind", "compare"), resume=plan)
     _finish(console, comparison, folder, not no_plots)
 
 
@@ -515,7 +601,7 @@ def show(
         from ..results.figures import write_figures
 
         paths = write_figures(results)
-        console.print("Figures: " + ", ".join(str(p) for p in paths))
+        console.print("Figures: " + _escape(", ".join(str(p) for p in paths)))
 
 
 @app.command()
@@ -531,14 +617,14 @@ def runs(out: Path = typer.Option(Path("results"), "--out", help="The folder hol
     if not out.is_dir():
         raise DlbenchError(f"No results folder at '{out}' (run 'dlbench compare' first, or give --out).")
     frame = list_runs(out)
-    table = Table(title=f"Results in {out}", box=box.SIMPLE_HEAVY, title_justify="left")
+    table = Table(title=escape(f"Results in {out}"), box=box.SIMPLE_HEAVY, title_justify="left")
     for col in ("id", "date", "command", "problems", "optimizers", "best"):
         table.add_column(col, overflow="fold")
     for _, row in frame.iterrows():
         best = escape(str(row["best"])) if not row.get("error") else f"[red]{escape(str(row['error']))}[/red]"
         table.add_row(escape(str(row["id"])), str(row["date"]), escape(str(row["command"])), escape(str(row["problems"])),
                       str(row["optimizers"]), best)
-    _console().print(table if len(frame) else f"No results folders in {out}.")
+    _console().print(table if len(frame) else escape(f"No results folders in {out}."))
 
 
 class ExportFormat(str, Enum):
@@ -554,6 +640,7 @@ def export(
     folder: Path = typer.Argument(..., help="A results folder."),
     fmt: ExportFormat = typer.Option(ExportFormat.markdown, "--format", "-f", help="Output format."),
     to: Optional[Path] = typer.Option(None, "--to", help="Where to write [default: inside the results folder]."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing --to file (never a results file)."),
 ):
     """Export a results folder: tidy CSV, JSON, a Markdown report (report.md with figures) or a
     LaTeX booktabs table."""
@@ -565,8 +652,8 @@ def export(
         from ..results.figures import write_figures
 
         write_figures(results)
-    paths = EXPORTERS[fmt.value](results, to)
-    _console().print("Wrote " + ", ".join(str(p) for p in paths))
+    paths = EXPORTERS[fmt.value](results, to, force)
+    _console().print("Wrote " + _escape(", ".join(str(p) for p in paths)))
 
 
 @app.command()
@@ -579,6 +666,9 @@ def bench(
     startup: bool = typer.Option(False, "--startup", help="Also time whole commands: --help, cold and warm 'compare all'."),
     jobs: int = typer.Option(0, "--jobs", help="Also time a 10-seed comparison with --jobs 1 and with this many jobs."),
     networks: bool = typer.Option(False, "--networks", help="Also time three network sizes against NumPy and PyTorch eager (one thread each)."),
+    writing: Optional[str] = typer.Option(None, "--writing", metavar="SMALL,LARGE",
+                                          help="Only time writing results: per-run cost of 'compare gd --epochs 1' "
+                                               "with SMALL and LARGE seeds, e.g. 1000,100000."),
 ):
     """Benchmark: compiled kernel vs the plain NumPy reference on the article's problem (same
     process, interleaved runs, medians), with --networks larger networks against NumPy and PyTorch,
@@ -589,10 +679,35 @@ def bench(
     from .. import bench as _bench
     from ..results.tables import fmt_seconds
 
-    for name, value in (("--epochs", epochs), ("--repeats", repeats), ("--reference-repeats", reference_repeats)):
-        if value < 1:
-            raise ConfigError(f"Invalid value for '{name}': must be an integer >= 1. Got {value!r} instead.")
+    for name, value, high in (("--epochs", epochs, 10**7), ("--repeats", repeats, 10**5),
+                              ("--reference-repeats", reference_repeats, 10**5), ("--jobs", jobs, 4096)):
+        if name == "--jobs" and value and not 2 <= value <= high:
+            raise ConfigError(f"Invalid value for '--jobs': must be 0 (off) or an integer in [2, {high}]. "
+                              f"Got {value!r} instead.")
+        if name != "--jobs" and not 1 <= value <= high:
+            raise ConfigError(f"Invalid value for '{name}': must be an integer in [1, {high}]. Got {value!r} instead.")
     console = _console()
+    if writing is not None:
+        small, sep, large = writing.partition(",")
+        if not (sep and small.strip().isdigit() and large.strip().isdigit() and 1 <= int(small) < int(large) <= 10**7):
+            raise ConfigError(f"Invalid value for '--writing': expected SMALL,LARGE with 1 <= SMALL < LARGE <= 10000000. "
+                              f"Got {writing!r} instead.")
+        from ..bench.writing import writing_cost
+
+        res = writing_cost(int(small), int(large))
+        table = Table(title="Writing results: cost per run as a comparison grows", box=box.SIMPLE_HEAVY,
+                      title_justify="left")
+        for col in ("runs", "total", "per run", "writing per run", "results"):
+            table.add_column(col, justify="right")
+        for key in ("small", "large"):
+            r = res[key]
+            table.add_row(str(r["runs"]), fmt_seconds(r["total_s"]), fmt_seconds(r["per_run_s"]),
+                          fmt_seconds(r["writer_per_run_s"]), f"{r['bytes'] / 1e6:.1f} MB")
+        table.caption = ("dlbench compare gd --epochs 1 --seeds N in this process (training, statistics and the "
+                         f"results writer). Per-run cost at {large} runs over {small} runs: "
+                         f"{res['per_run_ratio']:.2f}× in all, {res['writer_per_run_ratio']:.2f}× for writing.")
+        console.print(table)
+        return
     res = _bench.kernel_vs_reference(optimizer.value, epochs, repeats, reference_repeats)
     table = Table(title=f"Training time: {res['what']}", box=box.SIMPLE_HEAVY, title_justify="left")
     for col in ("implementation", "median", "min", "max", "runs"):

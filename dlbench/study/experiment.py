@@ -3,7 +3,8 @@ or code.
 
 An experiment file has these tables (every key optional):
 
-- ``[experiment]``: ``name``, ``description``, ``runs = "all"`` (every registered optimizer).
+- ``[experiment]``: ``name``, ``description``, ``runs = "all"`` (the established optimizers;
+  ``"all-2026"`` the newer ones, ``"every"`` both: :data:`dlbench.optimizers.GROUPS`).
 - ``[data]``: the problem when there is one: ``problem`` (any name of
   :data:`dlbench.data.PROBLEMS`: synthetic or bundled), ``n_samples``, ``n_features``, ``noise``,
   ``seed``, ``classes`` (the number of classes of ``blobs``/``spirals``); or a CSV file: ``file``
@@ -188,14 +189,11 @@ class Experiment:
         return parse_hidden(self.hidden if self.hidden is not None else self.n_hidden, "the experiment")
 
     def with_runs(self, names: list[str]) -> "Experiment":
-        """The same experiment with one default run per optimizer name (``["all"]``: all)."""
-        from ..optimizers import OPTIMIZERS, get_optimizer
+        """The same experiment with one default run per optimizer name; a group name (``all``,
+        ``all-2026``, ``every``: :data:`dlbench.optimizers.GROUPS`) stands for its members."""
+        from ..optimizers import expand_names
 
-        if names == ["all"]:
-            names = list(OPTIMIZERS)
-        for name in names:
-            get_optimizer(name)
-        return replace(self, runs=tuple(Run(n) for n in names))
+        return replace(self, runs=tuple(Run(n) for n in expand_names(names)))
 
     def resolved_runs(self) -> tuple[Run, ...]:
         """Runs with the experiment-wide settings filled in where a run leaves them unset."""
@@ -258,14 +256,14 @@ class Experiment:
         if self.loss is not None and self.loss not in _LOSSES:
             raise invalid("loss", owner, "one of " + ", ".join(map(repr, _LOSSES)) + " (or unset: the task's default)",
                           self.loss)
-        check_int(self.seed, "seed", owner, 0)
-        check_int(self.seeds, "seeds", owner, 1)
-        check_int(self.epochs, "epochs", owner, 1)
+        check_int(self.seed, "seed", owner, 0, INT64_END)
+        check_int(self.seeds, "seeds", owner, 1, INT64_END)
+        check_int(self.epochs, "epochs", owner, 1, INT64_END)
         if self.test_fraction is not None and not (0.0 < self.test_fraction < 1.0):
             raise invalid("test_fraction", owner, "a float in (0, 1)", self.test_fraction)
         if self.tune not in (None, "lr"):
             raise invalid("tune", owner, "'lr' (the only tunable parameter for now)", self.tune)
-        if self.budget not in BUDGETS and not (_is_int(self.budget) and self.budget >= 1):
+        if self.budget not in BUDGETS and not (_is_int(self.budget) and 1 <= self.budget < INT64_END):
             raise invalid("budget", owner, "one of " + ", ".join(map(repr, BUDGETS)) + " or a number of trials >= 1", self.budget)
         if not (0.0 < self.val_fraction < 1.0):
             raise invalid("val_fraction", owner, "a float in (0, 1)", self.val_fraction)
@@ -297,6 +295,12 @@ class Experiment:
         values["runs"] = tuple(Run(**r) for r in values.get("runs", ()))
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in values.items() if k in known})
+
+
+MAX_NOISE = 1e100
+"""Largest noise level of a synthetic problem (features of 1e100 still square to a finite float)."""
+INT64_END = 2**63
+"""Integers (counts, sizes, seeds) must be below this: the kernels hold them as int64."""
 
 
 def _is_int(value) -> bool:
@@ -341,8 +345,14 @@ def check_problem(problem: Problem, owner: str = "the experiment") -> None:
         raise ConfigError(f"Problem {problem.name!r}: a CSV problem needs both 'file' and 'target_column'.")
     for key in ("n_samples", "n_features"):
         if getattr(problem, key) is not None:
-            check_int(getattr(problem, key), key, owner, 1)
-    check_int(problem.seed, "seed", owner, 0)
+            check_int(getattr(problem, key), key, owner, 1, INT64_END)
+    check_int(problem.seed, "seed", owner, 0, INT64_END)
+    noise = problem.noise
+    if isinstance(noise, (int, float)) and not isinstance(noise, bool) and not abs(noise) <= MAX_NOISE:
+        raise invalid("noise", owner, f"a finite float of at most {MAX_NOISE:g} (larger noise overflows the "
+                      "data's squares)", noise)
+    if _is_int(problem.n_classes) and problem.n_classes >= INT64_END:
+        check_int(problem.n_classes, "n_classes", owner, 2, INT64_END)
     if problem.n_classes is not None:
         check_int(problem.n_classes, "n_classes", owner, 2)
     if problem.task is not None and problem.task not in _TASKS:
@@ -545,10 +555,13 @@ def load_experiment(path: str | Path) -> Experiment:
             if key not in _TABLES[table]:
                 raise _file_error(path, text, table, key, f"unknown key. Valid keys: {', '.join(_TABLES[table])}.")
             field_name = _TABLES[table][key]
-            if field_name is None:  # [experiment] runs = "all"
-                if value != "all":
-                    raise _file_error(path, text, table, key, f'must be "all" (or use [[runs]] tables). Got {value!r}.')
-                runs_all = True
+            if field_name is None:  # [experiment] runs = "all" (or another group)
+                from ..optimizers import GROUPS
+
+                if value not in GROUPS:
+                    groups = ", ".join(f'"{g}"' for g in GROUPS)
+                    raise _file_error(path, text, table, key, f"must be one of {groups} (or use [[runs]] tables). Got {value!r}.")
+                runs_all = value
                 continue
             _check_type(path, text, table, key, field_name, value)
             values[field_name] = value
@@ -599,7 +612,7 @@ def load_experiment(path: str | Path) -> Experiment:
         raise _file_error(path, text, "experiment", "runs", 'give either runs = "all" or [[runs]] tables, not both.')
     experiment = Experiment(**values, problems=tuple(problems), runs=tuple(runs))
     if runs_all:
-        experiment = experiment.with_runs(["all"])
+        experiment = experiment.with_runs([runs_all])
     _check_semantics(experiment, path, text)
     return experiment
 
