@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 import dlbench
+from dlbench.optimizers import GROUPS
 from dlbench.cli import app
 from dlbench.data import PROBLEMS
 
@@ -55,7 +56,7 @@ def test_compare_all_on_digits_with_two_hidden_layers(tmp_path):
     assert "default — digits: digits data set, 1797×64, 10 classes, 64,64 hidden, glorot init, ce, 20 epochs" in result.stdout
     folder = only_folder(tmp_path)
     summary = pd.read_csv(folder / "summary.csv")
-    assert sorted(summary["optimizer"]) == sorted(dlbench.OPTIMIZERS)
+    assert sorted(summary["optimizer"]) == sorted(GROUPS["all"])
     assert summary["final_accuracy"].between(0, 1).all() and summary["final_r2"].isna().all()
     config = json.loads((folder / "config.json").read_text())
     # 64*64+64 + 64*64+64 + 64*10+10 parameters
@@ -80,7 +81,7 @@ def test_compare_all_on_the_other_bundled_data_sets(tmp_path, name, task):
     assert result.exit_code == 0, result.output
     folder = only_folder(tmp_path)
     summary = pd.read_csv(folder / "summary.csv")
-    assert len(summary) == len(dlbench.OPTIMIZERS)
+    assert len(summary) == len(GROUPS["all"])
     info = dlbench.data.BUNDLED[name]
     config = json.loads((folder / "config.json").read_text())
     assert config["datasets"][name]["task"] == task

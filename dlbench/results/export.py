@@ -29,8 +29,8 @@ from .reader import Results, load_results
 
 __all__ = ["EXPORTERS", "Exporter", "export", "latex_escape", "export_csv", "export_json", "export_markdown", "export_latex", "FIGURES"]
 
-Exporter = Callable[[Results, "str | Path | None"], "list[Path]"]
-"""``exporter(results, to=None) -> list[Path]``: the signature every exporter has."""
+Exporter = Callable[..., "list[Path]"]
+"""``exporter(results, to=None, force=False) -> list[Path]``: the signature every exporter has."""
 
 FIGURES = (("loss", "Loss"), ("accuracy", "Accuracy"), ("r2", "R² (regression)"),
            ("lr_sensitivity", "Learning-rate sensitivity"), ("profile", "Performance profile"))
@@ -41,13 +41,34 @@ def _results(results: Results | str | Path) -> Results:
     return results if isinstance(results, Results) else load_results(results)
 
 
-def _target(results: Results, to: str | Path | None, name: str) -> Path:
-    """The file to write: ``to`` itself when it names a file, else ``name`` inside the folder ``to``."""
+RESULTS_FILES = ("config.json", "summary.csv", "curves.csv", "stats.csv", "tuning.csv", "profile.csv")
+"""The files of a results folder that no export ever overwrites."""
+
+
+def _guard(path: Path, force: bool, explicit: bool) -> None:
+    """Refuse to write ``path`` when it is a results folder's own file (a folder holding a
+    ``config.json``), or a figure of one, whatever ``force`` says; or when it exists, was named
+    explicitly (``to``) and ``force`` is not set."""
+    folder = path.parent
+    figure = path.suffix in (".png", ".svg") and path.stem in {stem for stem, _ in FIGURES}
+    if (path.name in RESULTS_FILES or figure) and (folder / "config.json").is_file():
+        raise DlbenchError(f"Refusing to overwrite '{path}': it is a file of the results folder '{folder}'. "
+                           "Give --to another file or folder.")
+    if explicit and not force and path.exists():
+        raise DlbenchError(f"'{path}' exists already: give --force to overwrite it, or another --to.")
+
+
+def _target(results: Results, to: str | Path | None, name: str, force: bool = False) -> Path:
+    """The file to write: ``to`` itself when it names a file, else ``name`` inside the folder ``to``
+    (checked by :func:`_guard`)."""
     if to is None:
         path = results.folder / name
     else:
         to = Path(to)
         path = to / name if (to.is_dir() or not to.suffix) else to
+    if path.is_dir():
+        raise DlbenchError(f"Cannot write '{path}': it is a folder.")
+    _guard(path, force, to is not None)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -64,9 +85,10 @@ def _tables(results: Results) -> dict[str, Any]:
     return tables
 
 
-def export_csv(results: Results | str | Path, to: str | Path | None = None) -> list[Path]:
+def export_csv(results: Results | str | Path, to: str | Path | None = None, force: bool = False) -> list[Path]:
     """The tidy tables as CSV files in the folder ``to`` (default: the results folder, where only
-    the missing ones, such as ``stats.csv`` of an older folder, are written)."""
+    the missing ones, such as ``stats.csv`` of an older folder, are written). Into another
+    results folder, never; over existing files elsewhere, only with ``force``."""
     results = _results(results)
     folder = results.folder if to is None else Path(to)
     if folder.suffix and not folder.is_dir():
@@ -80,6 +102,8 @@ def export_csv(results: Results | str | Path, to: str | Path | None = None) -> l
     for name, frame in _tables(results).items():
         path = folder / name
         if not (same and path.exists()):
+            if not same:
+                _guard(path, force, True)
             write_csv_atomic(path, frame)
         paths.append(path)
     return paths
@@ -106,7 +130,7 @@ def _records(frame) -> list[dict]:
     return _clean(frame.to_dict(orient="records"))
 
 
-def export_json(results: Results | str | Path, to: str | Path | None = None) -> list[Path]:
+def export_json(results: Results | str | Path, to: str | Path | None = None, force: bool = False) -> list[Path]:
     """``results.json``: ``{"format", "config", "summary", "stats"[, "tuning", "profile"]}``,
     tables as lists of records (one object per row), NaN and infinities as ``null``."""
     results = _results(results)
@@ -116,7 +140,7 @@ def export_json(results: Results | str | Path, to: str | Path | None = None) -> 
         data["tuning"] = _records(results.tuning)
     if results.profile is not None:
         data["profile"] = _records(results.profile)
-    path = _target(results, to, "results.json")
+    path = _target(results, to, "results.json", force)
     write_text_atomic(path, json.dumps(data, indent=1, allow_nan=False) + "\n")
     return [path]
 
@@ -290,11 +314,11 @@ def _profile_rows(profile, taus=(1.0, 1.5, 2.0, 4.0)):
     return header, rows
 
 
-def export_markdown(results: Results | str | Path, to: str | Path | None = None) -> list[Path]:
+def export_markdown(results: Results | str | Path, to: str | Path | None = None, force: bool = False) -> list[Path]:
     """``report.md``: configuration, statistics over seeds per problem, per-seed results, tuning,
     and the figures that exist in the results folder (relative links, so it renders on any Git host)."""
     results = _results(results)
-    path = _target(results, to, "report.md")
+    path = _target(results, to, "report.md", force)
     stats = results.aggregate()
     seeds = results.seeds
     lines = [f"# {results.name}: optimizer comparison", ""]
@@ -355,14 +379,14 @@ def _tex_num(value, digits: int = 3) -> str:
     return text
 
 
-def export_latex(results: Results | str | Path, to: str | Path | None = None) -> list[Path]:
+def export_latex(results: Results | str | Path, to: str | Path | None = None, force: bool = False) -> list[Path]:
     """``table.tex``: a ``booktabs`` table (needs ``\\usepackage{booktabs}``) of each optimizer's final
     training loss and accuracy (R² for a regression problem; mean ± std over the seeds that did
     not diverge) and mean training time, the best loss of each problem in bold."""
     import numpy as np
 
     results = _results(results)
-    path = _target(results, to, "table.tex")
+    path = _target(results, to, "table.tex", force)
     stats = results.aggregate()
     problems = results.problems
     seeds = results.seeds
@@ -407,7 +431,7 @@ EXPORTERS: dict[str, Exporter] = {"csv": export_csv, "json": export_json, "markd
 """Format name to exporter; each is ``exporter(results, to=None) -> list[Path]``."""
 
 
-def export(results: Results | str | Path, fmt: str, to: str | Path | None = None) -> list[Path]:
+def export(results: Results | str | Path, fmt: str, to: str | Path | None = None, force: bool = False) -> list[Path]:
     """Export ``results`` in the format ``fmt`` (a key of :data:`EXPORTERS`)."""
     try:
         exporter = EXPORTERS[fmt]
@@ -415,4 +439,4 @@ def export(results: Results | str | Path, fmt: str, to: str | Path | None = None
         from ..errors import ConfigError
 
         raise ConfigError(f"Unknown export format {fmt!r}. Valid formats: {', '.join(EXPORTERS)}.") from None
-    return exporter(results, to)
+    return exporter(results, to, force)

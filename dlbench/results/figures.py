@@ -173,6 +173,14 @@ def _row_mean(block):
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
+def _literal(text) -> str:
+    """A user string as Matplotlib draws it literally: control characters removed and ``$``
+    escaped (Matplotlib reads text between two ``$`` as mathtext)."""
+    import re
+
+    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", "", str(text)).replace("$", r"\$")
+
+
 def _label(name: str, band: _Band | None) -> str:
     if band is None or not band.diverged:
         return name
@@ -349,7 +357,7 @@ def _legend(fig, place, styles, names, labels: dict[str, str], title: str, extra
     from matplotlib.lines import Line2D
 
     handles = [Line2D([], [], color=styles[n][0], linestyle=styles[n][1], linewidth=1.8) for n in names]
-    texts = [labels.get(n, n) for n in names]
+    texts = [_literal(labels.get(n, n)) for n in names]
     for handle, text in extra:
         handles.append(handle)
         texts.append(text)
@@ -358,19 +366,44 @@ def _legend(fig, place, styles, names, labels: dict[str, str], title: str, extra
 
 
 def _suptitle(fig, place, text: str):
-    fig.suptitle(text, y=place["title_y"], va="top", fontsize=11)
+    fig.suptitle(_literal(text), y=place["title_y"], va="top", fontsize=11)
 
 
 def _save(fig, folder: Path, stem: str) -> list[Path]:
     import matplotlib
 
+    import os
+    import tempfile
+
+    from ..errors import DlbenchError
+
     paths = []
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "dlbench"}):
         for ext in ("png", "svg"):
             path = folder / f"{stem}.{ext}"
-            fig.savefig(path, dpi=100, metadata={"Software": None} if ext == "png" else {"Date": None})
+            tmp = None
+            try:  # drawn beside the target, then renamed over it: a full disk leaves no half figure
+                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+                with os.fdopen(fd, "wb") as handle:
+                    fig.savefig(handle, format=ext, dpi=100, metadata={"Software": None} if ext == "png" else {"Date": None})
+                os.chmod(tmp, _mode())
+                os.replace(tmp, path)
+                tmp = None
+            except OSError as exc:
+                raise DlbenchError(f"Cannot write the figure '{path}': {exc.strerror or exc}. The results files "
+                                   "(config.json and the CSV tables) are kept; free some space and run "
+                                   f"'dlbench show {folder} --plots'.") from None
+            finally:
+                if tmp is not None and os.path.exists(tmp):
+                    os.unlink(tmp)
             paths.append(path)
     return paths
+
+
+def _mode() -> int:
+    from .writer import _MODE
+
+    return _MODE
 
 
 _X_MARK = ("diverged run: last finite point",)
@@ -406,7 +439,7 @@ def _curve_figure(results: Results, runs: _Runs, kind: str, folder: Path, proble
                     labels[name] = _label(name, band)
     partial = any(b.diverged and not b.all_diverged for _, per, _ in panels for bands in per for b in bands.values())
     any_diverged = any("diverged" in t for t in labels.values())
-    texts = [labels.get(n, n) for n in names] + (list(_X_MARK) if any_diverged else [])
+    texts = [_literal(labels.get(n, n)) for n in names] + (list(_X_MARK) if any_diverged else [])
     note = _seed_note(results, partial)
     fig, axes, place = _layout(len(problems), len(columns), texts, note)
     for row, (problem, per_column, limits) in enumerate(panels):
@@ -416,7 +449,7 @@ def _curve_figure(results: Results, runs: _Runs, kind: str, folder: Path, proble
             if limits:
                 ax.set_ylim(*limits)
             what = f"{split} {'R²' if kind == 'r2' else kind}"
-            ax.set_title(f"{problem}: {what} vs {'epoch' if x == 'epoch' else 'training time'}", fontsize=10, pad=9, y=1.0)
+            ax.set_title(f"{_literal(problem)}: {what} vs {'epoch' if x == 'epoch' else 'training time'}", fontsize=10, pad=9, y=1.0)
             ax.set_xlabel("epoch" if x == "epoch" else "training time (s, log scale)")
             ax.set_ylabel(f"{what} {_AXIS[kind]}")
     title = f"{results.name}: {'R²' if kind == 'r2' else kind}" + (f" on {problems[0]}" if len(problems) == 1 else "")
@@ -473,7 +506,7 @@ def _lr_figure(results: Results, folder: Path) -> list[Path]:
         _log_ticks(ax.xaxis)
         _log_ticks(ax.yaxis)
         ax.grid(True, alpha=0.3)
-        ax.set_title(f"{problem}: validation loss after training", fontsize=10, pad=9, y=1.0)
+        ax.set_title(f"{_literal(problem)}: validation loss after training", fontsize=10, pad=9, y=1.0)
         ax.set_xlabel("learning rate (log scale)")
         ax.set_ylabel("validation loss (log scale)")
     for k in range(len(problems), n_rows * n_cols):

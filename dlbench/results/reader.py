@@ -201,10 +201,78 @@ def _read_config(folder: Path) -> dict:
     if isinstance(fmt, bool) or fmt != FORMAT:
         raise _fail(folder, f"config.json has format {fmt!r}; this version of dlbench reads format {FORMAT} "
                             f"(written by a {'newer' if isinstance(fmt, int) and fmt > FORMAT else 'different'} dlbench?).")
+    _check_config(folder, config)
     return config
 
 
-def _read_csv(folder: Path, name: str, required: bool = True, header_only: bool = False):
+_CONFIG_TYPES = {
+    "experiment": (dict,), "timing": (dict,), "problems": (list,), "runs": (list, type(None)),
+    "datasets": (dict, type(None)), "networks": (dict, type(None)), "seeds": (int,), "target": (dict, type(None)),
+    "tuning": (dict, type(None)), "command": (str,), "kind": (str,), "state": (str,), "environment": (dict,),
+    "completed_runs": (int,), "planned_runs": (int,), "interrupted": (bool,),
+}
+_TIMING_TYPES = {"compile_seconds": (int, float), "compile_source": (str,), "repeats": (int,), "jobs": (int,)}
+_TYPE_WORDS = {dict: "an object", list: "a list", int: "an integer", float: "a number", str: "a string",
+               bool: "true or false", type(None): "null"}
+
+
+def _check_config(folder: Path, config: dict) -> None:
+    """Every key of ``config.json`` that dlbench reads has the type it writes (older folders may
+    lack keys); the experiment is one dlbench can rebuild."""
+    def check(where: str, value, kinds) -> None:
+        ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
+        if not ok:
+            want = " or ".join(_TYPE_WORDS[k] for k in kinds)
+            raise _fail(folder, f"config.json: {where} must be {want}, not {type(value).__name__} {value!r:.60}.")
+
+    for key, kinds in _CONFIG_TYPES.items():
+        if key in config:
+            check(f"'{key}'", config[key], kinds)
+    for key, kinds in _TIMING_TYPES.items():
+        if key in config.get("timing", {}):
+            check(f"'timing.{key}'", config["timing"][key], kinds)
+    if "experiment" in config:
+        from ..study.experiment import Experiment
+
+        try:
+            exp = Experiment.from_dict(config["experiment"])
+            exp.resolved_problems()
+            int(exp.epochs)
+            int(exp.seeds)
+        except Exception as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise _fail(folder, f"config.json: 'experiment' is not an experiment dlbench can read ({first}).") from None
+
+
+def _complete_text(folder: Path, name: str, running: bool) -> str:
+    """The text of ``folder/name`` up to its last complete line. A last line without its newline
+    was being written when the process stopped: ignored while the folder is ``running`` (or was
+    killed), an error in a finished folder."""
+    try:
+        data = (folder / name).read_bytes()
+    except OSError as exc:
+        raise _fail(folder, f"cannot read {name} ({exc.strerror or exc}).") from None
+    if data and not data.endswith(b"\n"):
+        if not running:
+            raise _fail(folder, f"{name} is truncated (its last line is incomplete).")
+        data = data[: data.rfind(b"\n") + 1]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _fail(folder, f"{name} is not UTF-8 text ({exc.reason} at byte {exc.start}).") from None
+
+
+def exact_floats() -> dict:
+    """``read_csv`` options that read every float back exactly as written (its shortest repr):
+    pandas 3 does by default (and deprecates the option); pandas 2 needs ``float_precision``."""
+    import pandas as pd
+
+    return {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
+
+
+def _read_csv(folder: Path, name: str, required: bool = True, header_only: bool = False, running: bool = False):
+    import io
+
     import pandas as pd
 
     path = folder / name
@@ -213,7 +281,10 @@ def _read_csv(folder: Path, name: str, required: bool = True, header_only: bool 
             raise _fail(folder, f"{name} is missing.")
         return None
     try:
-        frame = pd.read_csv(path, nrows=0 if header_only else None)
+        text = _complete_text(folder, name, running)
+        if header_only:
+            text = text.partition("\n")[0] + "\n"
+        frame = pd.read_csv(io.StringIO(text), **exact_floats())
     except pd.errors.EmptyDataError:
         raise _fail(folder, f"{name} is empty (no header).") from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
@@ -271,15 +342,69 @@ def _normalise(frame, name: str, config: dict, folder: Path):
 def _load(folder: str | Path, curves: bool = True) -> Results:
     folder = Path(folder)
     config = _read_config(folder)
+    running = config.get("state") == "running"
     tables = {}
     for name in ("summary.csv", "curves.csv", "stats.csv", "tuning.csv", "profile.csv"):
         required = name in ("summary.csv", "curves.csv")
-        frame = _read_csv(folder, name, required=required, header_only=(name == "curves.csv" and not curves))
+        frame = _read_csv(folder, name, required=required, header_only=(name == "curves.csv" and not curves),
+                          running=running)
         tables[name] = None if frame is None else _normalise(frame, name, config, folder)
+    if "state" in config:  # written by a dlbench that records its state: the files must agree
+        _consistent(folder, config, tables, curves)
+    if running:  # being written, or killed: the final tables are computed from the rows so far
+        tables["stats.csv"] = tables["profile.csv"] = None
+        summary = tables["summary.csv"]
+        if len(summary) and "train_seconds_std" in summary:
+            from ..study.compare import final_summary
+
+            problems = [str(p) for p in config.get("problems") or []]
+            problems += [p for p in summary["problem"].unique() if p not in problems]
+            tables["summary.csv"] = final_summary(summary.drop(columns=["time_ratio", "time_ratio_std"], errors="ignore"),
+                                                  problems)
     return Results(
         folder=folder, config=config, curves=tables["curves.csv"], summary=tables["summary.csv"],
         stats=tables["stats.csv"], tuning=tables["tuning.csv"], profile=tables["profile.csv"],
     )
+
+
+def _consistent(folder: Path, config: dict, tables: dict, with_curves: bool) -> None:
+    """The files of one folder name the same runs: every run of ``summary.csv`` has its whole
+    curve (``epochs_run + 1`` rows) in ``curves.csv``, ``config.json`` lists as many runs as
+    ``summary.csv`` holds (a finished folder), ``stats.csv`` covers the summary's optimizers. In a
+    ``running`` folder (or one whose process was killed) curve rows of a run whose summary row was
+    not written yet are dropped; elsewhere they are an error."""
+    summary, curves = tables["summary.csv"], tables["curves.csv"]
+    running = config.get("state") == "running"
+    runs = config.get("runs")
+    if not running and isinstance(runs, list) and len(runs) != len(summary):
+        raise _fail(folder, f"summary.csv holds {len(summary)} run(s) but config.json lists {len(runs)} "
+                            "(truncated or edited?).")
+    if with_curves and "epochs_run" in summary:
+        keys = ["problem", "optimizer", "seed"]
+        sizes = curves.groupby(keys, sort=False).size()
+        expected = summary.set_index(keys)["epochs_run"] + 1
+        have = sizes.reindex(expected.index).fillna(0)
+        short = have.to_numpy() != expected.to_numpy()
+        if short.any():
+            i = int(short.argmax())
+            p, o, seed = expected.index[i]
+            raise _fail(folder, f"curves.csv holds {int(have.iloc[i])} row(s) of run {o!r} (problem {p!r}, seed "
+                                f"{seed}) where summary.csv says {int(expected.iloc[i])} (truncated or edited?).")
+        extra = ~sizes.index.isin(expected.index)
+        if extra.any():
+            if not running:
+                p, o, seed = sizes.index[int(extra.argmax())]
+                raise _fail(folder, f"curves.csv holds run {o!r} (problem {p!r}, seed {seed}), which summary.csv "
+                                    "lacks (truncated or edited?).")
+            index = curves.set_index(keys).index
+            tables["curves.csv"] = curves[index.isin(expected.index)].reset_index(drop=True)
+    stats = tables.get("stats.csv")
+    if stats is not None and not running and len(summary):
+        want = set(zip(summary["problem"], summary["optimizer"]))
+        have = set(zip(stats["problem"], stats["optimizer"]))
+        if want != have:
+            raise _fail(folder, f"stats.csv covers {len(have)} problem/optimizer pair(s) where summary.csv has "
+                                f"{len(want)} (truncated or edited?).")
 
 
 def load_results(folder: str | Path) -> Results:

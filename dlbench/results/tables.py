@@ -7,12 +7,26 @@ saved in ``summary.csv``/``curves.csv``.
 from __future__ import annotations
 
 import math
+import re
 
 from rich import box
 from rich.table import Table
 
-__all__ = ["print_results", "print_comparison", "sparklines", "comparison_table", "stats_table", "tuning_table", "profile_table", "run_table", "loss_every_table",
+__all__ = ["user_text", "print_results", "print_comparison", "sparklines", "comparison_table", "stats_table", "tuning_table", "profile_table", "run_table", "loss_every_table",
            "fmt_seconds", "fmt_loss"]
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def user_text(value) -> str:
+    """A user string (label, problem, file or experiment name) as a rich table cell or title
+    shows it literally: control characters (escape sequences included) removed, newlines and
+    tabs as spaces, and rich markup escaped (``"[/red]"`` prints as ``[/red]``)."""
+    from rich.markup import escape
+
+    text = _CONTROL.sub("", str(value)).replace("\n", " ").replace("\t", " ")
+    return escape(text)
 
 
 def fmt_seconds(seconds: float) -> str:
@@ -89,7 +103,7 @@ def comparison_table(summary, title: str, compile_seconds: float, compile_source
     for name, justify in columns:
         table.add_column(name, justify=justify, no_wrap=True)
     for rank, (_, row) in enumerate(summary.iterrows(), start=1):
-        cells = [str(rank), str(row["optimizer"])] + ([sparks.get((row["problem"], row["optimizer"]), "")] if sparks else []) + [
+        cells = [str(rank), user_text(row["optimizer"])] + ([sparks.get((row["problem"], row["optimizer"]), "")] if sparks else []) + [
             f"{row['lr']:.4g}", fmt_loss(row["final_loss"]), fmt_loss(row["best_loss"])]
         cells += [fmt_loss(row["final_rmse"]), _f3(row["final_r2"])] if reg else [_f3(row["final_accuracy"])]
         if has_test:
@@ -143,7 +157,7 @@ def stats_table(stats, title: str, seeds: int, compile_seconds: float, compile_s
         table.add_column(name, justify=justify, no_wrap=True, min_width=len(name))
     f6 = fmt_loss
     for rank, (_, row) in enumerate(stats.iterrows(), start=1):
-        cells = [str(rank), str(row["optimizer"])] + ([sparks.get((row["problem"], row["optimizer"]), "")] if sparks else []) + [
+        cells = [str(rank), user_text(row["optimizer"])] + ([sparks.get((row["problem"], row["optimizer"]), "")] if sparks else []) + [
             _pm(row["final_loss_mean"], row["final_loss_std"], f6),
             "—" if not math.isfinite(row["final_loss_ci_low"]) else f"[{f6(row['final_loss_ci_low'])}, {f6(row['final_loss_ci_high'])}]",
             "—" if not math.isfinite(row["final_loss_min"]) else f"{f6(row['final_loss_min'])} … {f6(row['final_loss_max'])}",
@@ -193,7 +207,7 @@ def tuning_table(tuning, grid_size: int, lr_range: tuple[float, float], val_frac
         best = chosen.iloc[0] if len(chosen) else group.iloc[0]
         scores = ([_f3(best["val_accuracy"]) if math.isfinite(best["val_accuracy"]) or not has_r2 else "—"] if has_accuracy
                   else []) + ([_f3(best["val_r2"]) if math.isfinite(best["val_r2"]) else "—"] if has_r2 else [])
-        table.add_row(problem, optimizer, f"{best['lr']:.4g}", fmt_loss(best["val_loss"]), *scores,
+        table.add_row(user_text(problem), user_text(optimizer), f"{best['lr']:.4g}", fmt_loss(best["val_loss"]), *scores,
                       f"{int(group['diverged'].sum())}/{len(group)}")
     table.caption = (f"Every optimizer tried the same {grid_size} learning rates, evenly spaced in log scale from "
                      f"{lr_range[0]:g} to {lr_range[1]:g}, training on the training data minus a {val_fraction:.0%} "
@@ -216,7 +230,7 @@ def profile_table(profile, taus=(1.0, 1.25, 1.5, 2.0, 3.0, 4.0)) -> Table:
         for tau in taus:
             upto = rows[rows["tau"] <= tau + 1e-12]
             cells.append(f"{upto['rho'].iloc[-1]:.2f}" if len(upto) else "0.00")
-        table.add_row(str(optimizer), f"{score:.3f}", *cells)
+        table.add_row(user_text(optimizer), f"{score:.3f}", *cells)
     table.caption = ("ρ(τ): fraction of problems on which the optimizer reached its target within τ times the "
                      "fastest optimizer's time. Score: the area under ρ from 1 to r_max = 4, normalised to [0, 1] "
                      "(AlgoPerf, Dahl et al. 2023).")
@@ -225,7 +239,7 @@ def profile_table(profile, taus=(1.0, 1.25, 1.5, 2.0, 3.0, 4.0)) -> Table:
 
 def run_table(row, compile_seconds: float, compile_source: str = "", task: str | None = None) -> Table:
     """Key facts of one run, from its row of ``summary.csv`` (RMSE and R² for a regression)."""
-    table = Table(box=box.SIMPLE, show_header=False, title=f"{row['optimizer']}: summary", title_justify="left")
+    table = Table(box=box.SIMPLE, show_header=False, title=f"{user_text(row['optimizer'])}: summary", title_justify="left")
     table.add_column("what", style="bold")
     table.add_column("value")
     status = "diverged" if row["diverged"] else "converged (early stop)" if row["converged"] else "ran all epochs"
@@ -244,7 +258,7 @@ def run_table(row, compile_seconds: float, compile_source: str = "", task: str |
     rows += [
         ("epochs run", str(epochs)),
         ("status", status),
-        ("learning rate", f"{row['lr']:g}" + (f" ({row['schedule']})" if row["schedule"] != "constant" else "")),
+        ("learning rate", f"{row['lr']:g}" + (f" ({user_text(row['schedule'])})" if row["schedule"] != "constant" else "")),
         ("batch size", str(int(row["batch_size"]))),
         ("training time", f"{fmt_seconds(row['train_seconds'])} ({fmt_seconds(row['seconds_per_epoch'])}/epoch)"),
         ("compile time", f"{fmt_seconds(compile_seconds)}" + (f" ({compile_source}, not in training time)" if compile_source else "")),
@@ -332,8 +346,8 @@ def _title(exp, problem, dataset: dict | None = None, network: dict | None = Non
         n, d = n or 100, d or 10  # make_dataset's defaults
     task = dataset.get("task") or problem.task
     kind = "data set" if info is not None and info.kind == "bundled" else "problem"
-    data = (f"{problem.file}" if problem.problem == "csv"
-            else f"{problem.problem} {kind}, {n}×{d}" + (f", noise {problem.noise:g}" if problem.noise else ""))
+    data = (user_text(problem.file) if problem.problem == "csv"
+            else f"{user_text(problem.problem)} {kind}, {n}×{d}" + (f", noise {problem.noise:g}" if problem.noise else ""))
     if task == "multiclass":
         data += f", {dataset.get('n_classes') or problem.n_classes or '?'} classes"
     elif task == "regression":
@@ -345,7 +359,7 @@ def _title(exp, problem, dataset: dict | None = None, network: dict | None = Non
     if widths and activation != "relu":
         net += f" {activation}"
     loss = network.get("loss") or exp.loss or {"multiclass": "ce", "regression": "mse"}.get(task, "bce")
-    return (f"{exp.name} — {problem.name}: {data}{split}, {net}, {exp.init} init, {loss}, "
+    return (f"{user_text(exp.name)} — {user_text(problem.name)}: {data}{split}, {net}, {exp.init} init, {loss}, "
             f"{exp.epochs} epochs" + (f", {exp.seeds} seeds" if exp.seeds > 1 else ""))
 
 

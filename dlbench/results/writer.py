@@ -20,7 +20,8 @@ from typing import Any
 
 from ..errors import DlbenchError
 
-__all__ = ["new_results_dir", "write_text_atomic", "write_json_atomic", "write_csv_atomic", "environment", "ResultsWriter"]
+__all__ = ["new_results_dir", "write_text_atomic", "write_json_atomic", "write_csv_atomic", "environment", "ResultsWriter",
+           "csv_line", "read_raw", "JOURNAL", "STATE_RUNNING", "STATE_FINISHED", "STATE_INTERRUPTED"]
 
 
 def new_results_dir(root: str | Path, command: str) -> Path:
@@ -132,7 +133,7 @@ FORMAT = 1
 """Version of the results-folder layout (see the README's table of files and columns)."""
 
 
-def _config(comparison, extra: dict[str, Any] | None) -> dict[str, Any]:
+def _config(comparison, extra: dict[str, Any] | None, state: str = "finished", entries=None) -> dict[str, Any]:
     exp = comparison.experiment
     problems = exp.resolved_problems()
     targets = {p.name: {"metric": p.target.metric, "value": p.target.value} for p in problems if p.target is not None}
@@ -151,24 +152,7 @@ def _config(comparison, extra: dict[str, Any] | None) -> dict[str, Any]:
             if exp.n_trials else None
         ),
         "target": targets or None,
-        "runs": [
-            {
-                "problem": rec.task.problem.name,
-                "label": rec.run.name,
-                "optimizer": rec.result.optimizer,
-                "repetition": rec.task.repetition,
-                "seed": rec.seed,
-                "lr": rec.result.lr,
-                "batch_size": rec.result.batch_size,
-                "hyperparameters": rec.result.hyperparameters,
-                "schedule": rec.result.schedule,
-                "schedule_params": rec.result.schedule_params,
-                "loss": rec.result.loss,
-                "task": rec.result.task,
-                "activation": rec.result.activation,
-            }
-            for rec in comparison.records
-        ],
+        "runs": entries if entries is not None else [_run_entry(rec) for rec in comparison.records],
         "timing": {
             "what": "train_seconds is the median wall time of the compiled training loop over timing_repeats "
             "identical runs (held-out evaluation and compilation left out); compile_seconds is the one-off time to "
@@ -178,9 +162,11 @@ def _config(comparison, extra: dict[str, Any] | None) -> dict[str, Any]:
             "compile_seconds": comparison.compile_seconds,
             "compile_source": comparison.compile_source,
         },
-        "completed_runs": len(comparison.finished),
+        "completed_runs": len(entries) if entries is not None else len(comparison.finished),
         "planned_runs": comparison.planned,
-        "interrupted": comparison.interrupted,
+        "interrupted": state == "interrupted",
+        "state": state,
+        "resume": getattr(comparison, "resume_key", None),
         "environment": environment(),
         **(extra or {}),
     }
@@ -192,42 +178,306 @@ def _grid(exp):
     return lr_grid(exp)
 
 
-class ResultsWriter:
-    """Keeps a results folder up to date as runs finish: after each run every file is rewritten
-    atomically, so an interrupted comparison keeps every finished run. Each run's curve rows are
-    formatted once and cached."""
+STATE_RUNNING, STATE_FINISHED, STATE_INTERRUPTED = "running", "finished", "interrupted"
+"""``config.json``'s ``state``: being written (or killed while it was), complete, or stopped early."""
+JOURNAL = ".runs.jsonl"
+"""Hidden journal of a folder being written: one line (the run's entry of ``config.json``'s ``runs``)
+per finished final run, merged into ``config.json`` when the comparison ends."""
 
-    def __init__(self, folder: Path, extra: dict[str, Any] | None = None, every: float = 0.5):
+
+def _columns():
+    from ..study.compare import CURVE_COLUMNS, SUMMARY_COLUMNS, TUNING_COLUMNS
+
+    return SUMMARY_COLUMNS[:-2], CURVE_COLUMNS, TUNING_COLUMNS
+
+
+def csv_line(values) -> str:
+    """One CSV line (``\n``-terminated) of ``values`` as pandas writes and reads them back exactly:
+    floats as their shortest round-trip repr, NaN and ``None`` empty, booleans ``True``/``False``,
+    text quoted only where needed."""
+    import csv
+    import io
+    import math
+
+    cells = []
+    for v in values:
+        if v is None:
+            cells.append("")
+        elif isinstance(v, bool) or type(v).__name__ == "bool_":
+            cells.append("True" if v else "False")
+        elif isinstance(v, float) or type(v).__name__ in ("float64", "float32"):
+            f = float(v)
+            cells.append("" if math.isnan(f) else repr(f))
+        else:
+            cells.append(str(int(v)) if type(v).__name__.startswith(("int", "uint")) else str(v))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(cells)
+    return out.getvalue()
+
+
+def _append(path: Path, text: str) -> None:
+    """Append ``text`` to ``path`` in one ``write`` (a process killed meanwhile leaves at most one
+    incomplete last line, which the reader ignores)."""
+    if not text:
+        return
+    data = text.encode("utf-8")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, _MODE)
+        try:
+            while data:
+                data = data[os.write(fd, data):]
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise DlbenchError(f"Cannot write '{path}': {exc.strerror or exc}.") from None
+
+
+def _trial_cells(comparison, rec) -> list:
+    from ..study.compare import _last, _metrics
+
+    r = rec.result
+    m = _metrics(r)
+    return [rec.task.problem.name, rec.run.name, rec.task.trial, r.lr, _last(r.test_losses), _last(m["test_accuracy"]),
+            _last(m["test_rmse"]), _last(m["test_r2"]), bool(r.diverged), False]
+
+
+def _run_entry(rec) -> dict:
+    return {
+        "problem": rec.task.problem.name,
+        "label": rec.run.name,
+        "optimizer": rec.result.optimizer,
+        "repetition": rec.task.repetition,
+        "seed": rec.seed,
+        "lr": rec.result.lr,
+        "batch_size": rec.result.batch_size,
+        "hyperparameters": rec.result.hyperparameters,
+        "schedule": rec.result.schedule,
+        "schedule_params": rec.result.schedule_params,
+        "loss": rec.result.loss,
+        "task": rec.result.task,
+        "activation": rec.result.activation,
+    }
+
+
+def read_raw(path: Path, text_columns=("problem", "optimizer", "rule", "schedule")):
+    """A table this module wrote, read back exactly: floats with round-trip precision, only empty
+    cells missing (a label ``"NA"`` stays text), text columns as text."""
+    import pandas as pd
+
+    header = pd.read_csv(path, nrows=0).columns
+    from .reader import exact_floats
+
+    return pd.read_csv(path, keep_default_na=False, **exact_floats(),
+                       na_values={c: [""] for c in header if c not in text_columns},
+                       dtype={c: str for c in text_columns if c in header})
+
+
+class ResultsWriter:
+    """Keeps a results folder up to date as trainings finish, appending what is new so the cost
+    per run stays the same however many came before.
+
+    At the start, ``config.json`` (``state: "running"``) and the headers of ``curves.csv``,
+    ``summary.csv`` (and ``tuning.csv``) are written. Each finished tuning trial appends its row
+    to ``tuning.csv``; once the rates are selected, ``tuning.csv`` is rewritten once with the
+    ``selected`` column and ``config.json`` with the rates. Each finished final run appends its
+    curve to ``curves.csv``, its entry to the hidden journal :data:`JOURNAL` and then its row to
+    ``summary.csv`` (so a run in ``summary.csv`` has its whole curve). At the end (or on Ctrl-C)
+    :meth:`finish` writes the final ``summary.csv`` (sorted, times relative to the fastest),
+    ``stats.csv``, ``profile.csv`` and ``config.json``, each atomically. A process killed at any
+    moment leaves a folder that :func:`dlbench.results.reader.load_results` reads (it ignores an
+    incomplete last line and curves without a summary row) and ``dlbench resume`` continues.
+    """
+
+    def __init__(self, folder: Path, extra: dict[str, Any] | None = None, every: float = 0.5, resumed: bool = False):
         self.folder = Path(folder)
         self.extra = extra
         self.every = every
-        self._last = -float("inf")
-        self._chunks: dict[int, str] = {}
-        self._header = ""
+        self.started = resumed
+        self.in_order = True
+        self._last_run = None
+
+    def start(self, comparison) -> None:
+        """Write ``config.json`` (state ``running``) and the tables' headers."""
+        summary, curves, tuning = _columns()
+        write_json_atomic(self.folder / "config.json", _config(comparison, self.extra, STATE_RUNNING, []))
+        write_text_atomic(self.folder / "summary.csv", ",".join(summary) + "\n")
+        write_text_atomic(self.folder / "curves.csv", ",".join(curves) + "\n")
+        if comparison.experiment.n_trials:
+            write_text_atomic(self.folder / "tuning.csv", ",".join(tuning) + "\n")
+        self.started = True
+
+    def _ensure(self, comparison) -> None:
+        if not self.started:
+            self.start(comparison)
+
+    def add_trial(self, comparison, record) -> None:
+        """Append one finished tuning trial to ``tuning.csv``."""
+        self._ensure(comparison)
+        _append(self.folder / "tuning.csv", csv_line(_trial_cells(comparison, record)))
+
+    def tuned(self, comparison) -> None:
+        """The rates are selected: rewrite ``tuning.csv`` in task order with ``selected``, and
+        ``config.json`` with the rates."""
+        self._ensure(comparison)
+        self._final_tuning(comparison)
+        write_json_atomic(self.folder / "config.json", _config(comparison, self.extra, STATE_RUNNING, self.entries()))
+
+    def add_run(self, comparison, record) -> None:
+        """Append one finished final run: its curve, its journal entry, then its summary row."""
+        self._ensure(comparison)
+        text = record.curve().to_csv(index=False, lineterminator="\n")
+        _append(self.folder / "curves.csv", text.partition("\n")[2])
+        _append(self.folder / JOURNAL, json.dumps(_run_entry(record), default=_json_default) + "\n")
+        summary, _, _ = _columns()
+        row = dict(record.row, compile_seconds=comparison.compile_seconds)
+        _append(self.folder / "summary.csv", csv_line([row[c] for c in summary]))
+        if self._last_run is not None and record.task.index < self._last_run:
+            self.in_order = False
+        self._last_run = record.task.index
 
     def update(self, comparison, force: bool = True) -> None:
-        """Rewrite the folder; with ``force=False``, at most once every ``every`` seconds."""
-        import time
+        """Write a whole finished comparison at once (what :meth:`start`, the appends and
+        :meth:`finish` write as it runs); on a folder already being written, :meth:`finish`."""
+        if not self.started:
+            self.start(comparison)
+            for key in sorted(comparison.trials):
+                self.add_trial(comparison, comparison.trials[key])
+            if comparison.trials:
+                self.tuned(comparison)
+            for record in comparison.records:
+                self.add_run(comparison, record)
+        self.finish(comparison)
 
-        now = time.monotonic()
-        if not force and now - self._last < self.every:
+    def entries(self) -> list[dict]:
+        """The journal's run entries (``config.json``'s ``runs``), complete lines only."""
+        path = self.folder / JOURNAL
+        if not path.is_file():
+            return []
+        out = []
+        for line in path.read_text(encoding="utf-8").split("\n"):
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                continue
+        return out
+
+    def _order(self, comparison):
+        exp = comparison.experiment
+        problems = [p.name for p in exp.resolved_problems()]
+        runs = [r.name for r in exp.resolved_runs()]
+        return problems, runs
+
+    def _final_tuning(self, comparison) -> None:
+        path = self.folder / "tuning.csv"
+        if not path.is_file():
             return
-        self._last = now
-        for key, rec in comparison.finished.items():
-            if key not in self._chunks:
-                text = rec.curve().to_csv(index=False, lineterminator="\n")
-                header, _, body = text.partition("\n")
-                self._header = header + "\n"
-                self._chunks[key] = body
-        write_json_atomic(self.folder / "config.json", _config(comparison, self.extra))
-        write_csv_atomic(self.folder / "summary.csv", comparison.summary())
-        write_csv_atomic(self.folder / "stats.csv", comparison.stats())
-        from ..study.compare import CURVE_COLUMNS
+        import numpy as np
 
-        header = self._header or ",".join(CURVE_COLUMNS) + "\n"
-        write_text_atomic(self.folder / "curves.csv", header + "".join(self._chunks[k] for k in sorted(self._chunks)))
-        if comparison.trials:
-            write_csv_atomic(self.folder / "tuning.csv", comparison.tuning())
-        profile = comparison.profile()
+        frame = read_raw(path, ("problem", "optimizer"))
+        problems, runs = self._order(comparison)
+        place = {n: i for i, n in enumerate(problems)}
+        slot = {n: i for i, n in enumerate(runs)}
+        frame = frame.assign(_p=frame["problem"].map(place), _r=frame["optimizer"].map(slot)).sort_values(
+            ["_p", "_r", "trial"], kind="stable").drop(columns=["_p", "_r"]).reset_index(drop=True)
+        chosen = comparison.selected_lr
+        frame["selected"] = [bool(np.float64(chosen.get((p, o), np.nan)) == lr)
+                             for p, o, lr in zip(frame["problem"], frame["optimizer"], frame["lr"])]
+        write_csv_atomic(path, frame)
+
+    def _final_curves(self, summary) -> None:
+        """Put ``curves.csv``'s runs in the summary's task order when they finished out of order
+        (several jobs, or a resumed folder), keeping every cell's text."""
+        import pandas as pd
+
+        path = self.folder / "curves.csv"
+        curves = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+        key = summary[["problem", "optimizer", "seed"]].astype(str).apply(tuple, axis=1)
+        rank = {k: i for i, k in enumerate(key)}
+        order = curves[["problem", "optimizer", "seed"]].apply(tuple, axis=1).map(rank)
+        if order.is_monotonic_increasing:
+            return
+        curves = curves.assign(_o=order).sort_values("_o", kind="stable").drop(columns="_o")
+        write_csv_atomic(path, curves)
+
+    def finish(self, comparison, state: str | None = None) -> None:
+        """Write the final tables and ``config.json`` (state ``finished``, or ``interrupted``)."""
+        from ..study.compare import final_summary, profile_of, stats_of
+
+        self._ensure(comparison)
+        exp = comparison.experiment
+        problems, runs = self._order(comparison)
+        raw = read_raw(self.folder / "summary.csv")
+        summary = final_summary(raw, problems, runs)
+        if comparison.trials or (self.folder / "tuning.csv").is_file():
+            self._final_tuning(comparison)
+        order = summary.assign(_p=summary["problem"].map({n: i for i, n in enumerate(problems)}),
+                               _r=summary["optimizer"].map({n: i for i, n in enumerate(runs)})).sort_values(
+            ["_p", "_r", "repetition"], kind="stable")
+        self._final_curves(order)
+        write_csv_atomic(self.folder / "summary.csv", summary)
+        write_csv_atomic(self.folder / "stats.csv", stats_of(summary, exp))
+        profile = profile_of(summary, exp)
         if profile is not None:
             write_csv_atomic(self.folder / "profile.csv", profile)
+        entries = self.entries()
+        rank = {(p, r): (i, j) for i, p in enumerate(problems) for j, r in enumerate(runs)}
+        entries.sort(key=lambda e: (*rank.get((e["problem"], e["label"]), (0, 0)), e["repetition"]))
+        complete = len(entries) >= comparison.planned and not comparison.interrupted
+        state = state or (STATE_FINISHED if complete else STATE_INTERRUPTED)
+        write_json_atomic(self.folder / "config.json", _config(comparison, self.extra, state, entries))
+        if state == STATE_FINISHED:
+            try:
+                (self.folder / JOURNAL).unlink()
+            except FileNotFoundError:
+                pass
+
+
+def _trim(path: Path) -> None:
+    """Cut an incomplete last line (a killed process's half-written row) off ``path``."""
+    if not path.is_file():
+        return
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        with open(path, "r+b") as handle:
+            handle.truncate(data.rfind(b"\n") + 1)
+
+
+def reopen(folder: Path, config: dict) -> tuple:
+    """Make a stopped folder (Ctrl-C, or killed at any moment) ready to be appended to again, and
+    return ``(summary rows, tuning rows)`` it holds as DataFrames (``tuning`` ``None`` without
+    tuning). Removes the killed process's temporary files, trims incomplete last lines, turns a
+    final ``summary.csv`` back into its per-run rows, drops curve rows and journal entries of runs
+    without a summary row, and marks ``config.json`` as ``running``."""
+    import pandas as pd
+
+    folder = Path(folder)
+    for tmp in folder.glob(".*.tmp"):
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+    try:
+        for name in ("summary.csv", "curves.csv", "tuning.csv", JOURNAL):
+            _trim(folder / name)
+    except OSError as exc:
+        raise DlbenchError(f"Cannot write to '{folder}': {exc.strerror or exc}.") from None
+    columns, curve_columns, _ = _columns()
+    summary = read_raw(folder / "summary.csv")
+    if list(summary.columns) != columns:
+        summary = summary.reindex(columns=columns)
+        write_csv_atomic(folder / "summary.csv", summary)
+    done = set(zip(summary["problem"].astype(str), summary["optimizer"].astype(str), summary["seed"].astype(str)))
+    curves = pd.read_csv(folder / "curves.csv", dtype=str, keep_default_na=False, na_filter=False)
+    keep = [k in done for k in zip(curves["problem"], curves["optimizer"], curves["seed"])]
+    if not all(keep):
+        write_csv_atomic(folder / "curves.csv", curves[keep])
+    finals = set(zip(summary["problem"].astype(str), summary["optimizer"].astype(str), summary["repetition"].astype(int)))
+    journal = folder / JOURNAL
+    entries = ResultsWriter(folder).entries()
+    if not journal.is_file() and isinstance(config.get("runs"), list):
+        entries = config["runs"]
+    entries = [e for e in entries if (e.get("problem"), e.get("label"), e.get("repetition")) in finals]
+    write_text_atomic(journal, "".join(json.dumps(e, default=_json_default) + "\n" for e in entries))
+    tuning = read_raw(folder / "tuning.csv", ("problem", "optimizer")) if (folder / "tuning.csv").is_file() else None
+    write_json_atomic(folder / "config.json", {**config, "state": STATE_RUNNING})
+    return summary, tuning

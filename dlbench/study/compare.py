@@ -34,7 +34,14 @@ from .experiment import Experiment, Problem, Run, check_task_fit, default_experi
 from ..model import init_params
 from ..training import TrainResult, check_experiment_run, kernel_compile_seconds, train
 
-__all__ = ["compare", "Comparison", "RunRecord", "Task", "repetition_seed", "lr_grid"]
+__all__ = ["compare", "Comparison", "RunRecord", "Task", "Done", "repetition_seed", "lr_grid", "final_summary", "stats_of",
+           "profile_of", "select_rows"]
+
+
+MAX_REPEAT = 10**6
+"""Most timing repeats of one run."""
+MAX_JOBS = 4096
+"""Most trainings at once (threads)."""
 
 
 def repetition_seed(seed: int, repetition: int) -> int:
@@ -168,6 +175,8 @@ class Comparison:
     datasets: dict = field(default_factory=dict)
     networks: dict = field(default_factory=dict)
     memory_bytes: int = 0
+    resume_key: dict | None = None
+    """``config.json``'s ``resume`` record (:func:`dlbench.study.keys.plan_record`)."""
 
     @property
     def records(self) -> list[RunRecord]:
@@ -183,23 +192,7 @@ class Comparison:
         import pandas as pd
 
         rows = [dict(rec.row, compile_seconds=self.compile_seconds) for rec in self.records]
-        df = pd.DataFrame(rows, columns=SUMMARY_COLUMNS[:-2])
-        if df.empty:
-            return pd.DataFrame(columns=SUMMARY_COLUMNS)
-        # each run over the fastest run of its problem (the first of equal ones), uncertainty as in
-        # stats.ratio_with_uncertainty; the fastest run itself is exactly 1 ± 0, as in stats.aggregate
-        from .stats import ratio_with_uncertainty
-
-        fastest = df.groupby("problem", sort=False)["train_seconds"].transform("idxmin")
-        seconds, spread = df["train_seconds"].to_numpy(float), df["train_seconds_std"].to_numpy(float)
-        ratios = [(1.0, 0.0) if i == f else ratio_with_uncertainty(seconds[i], spread[i], seconds[f], spread[f])
-                  for i, f in zip(range(len(df)), fastest)]
-        df["time_ratio"] = [r for r, _ in ratios]
-        df["time_ratio_std"] = [s for _, s in ratios]
-        order = {name: i for i, name in enumerate(self.problems)}
-        df["_p"] = df["problem"].map(order)
-        df["_l"] = df["final_loss"].where(~df["diverged"], np.inf).fillna(np.inf)
-        return df.sort_values(["_p", "_l", "optimizer", "repetition"], kind="stable").drop(columns=["_p", "_l"]).reset_index(drop=True)
+        return final_summary(pd.DataFrame(rows, columns=SUMMARY_COLUMNS[:-2]), self.problems)
 
     def curves(self):
         """One row per run, seed and epoch."""
@@ -211,12 +204,7 @@ class Comparison:
 
     def stats(self):
         """Aggregated over seeds: one row per problem and optimizer (see :func:`dlbench.study.stats.aggregate`)."""
-        from .stats import aggregate
-
-        stats = aggregate(self.summary())
-        untargeted = [p.name for p in self.experiment.resolved_problems() if p.target is None]
-        stats.loc[stats["problem"].isin(untargeted), ["reached_target", "epochs_to_target", "seconds_to_target"]] = np.nan
-        return stats
+        return stats_of(self.summary(), self.experiment)
 
     def tuning(self):
         """Every tuning trial: problem, optimizer, trial, lr, val_loss, val_accuracy (classification),
@@ -244,20 +232,68 @@ class Comparison:
 
     def profile(self):
         """AlgoPerf-style performance profile over problems (``None`` with one problem or no target)."""
-        from .stats import profile_table
+        return profile_of(self.summary(), self.experiment)
 
-        problems = self.experiment.resolved_problems()
-        if len(problems) < 2 or not any(p.target is not None for p in problems):
-            return None
-        summary = self.summary()
-        if summary.empty:
-            return None
-        times = (
-            summary.assign(t=summary["seconds_to_target"].fillna(np.inf))
-            .groupby(["problem", "optimizer"], sort=False)["t"].median()
-            .unstack("optimizer")
-        )
-        return profile_table(times, r_max=4.0)
+
+def stats_of(summary, experiment: Experiment):
+    """``stats.csv``'s table from ``summary.csv``'s (:func:`dlbench.study.stats.aggregate`; the
+    target columns NaN for problems without a target)."""
+    from .stats import aggregate
+
+    stats = aggregate(summary)
+    untargeted = [p.name for p in experiment.resolved_problems() if p.target is None]
+    stats.loc[stats["problem"].isin(untargeted), ["reached_target", "epochs_to_target", "seconds_to_target"]] = np.nan
+    return stats
+
+
+def profile_of(summary, experiment: Experiment):
+    """``profile.csv``'s table from ``summary.csv``'s (``None`` with one problem or no target)."""
+    from .stats import profile_table
+
+    problems = experiment.resolved_problems()
+    if len(problems) < 2 or not any(p.target is not None for p in problems):
+        return None
+    if summary.empty:
+        return None
+    times = (
+        summary.assign(t=summary["seconds_to_target"].fillna(np.inf))
+        .groupby(["problem", "optimizer"], sort=False)["t"].median()
+        .unstack("optimizer")
+    )
+    return profile_table(times, r_max=4.0)
+
+
+def final_summary(df, problems, runs=None):
+    """``summary.csv``'s table from its per-run rows ``df`` (columns :data:`SUMMARY_COLUMNS` but the
+    last two): each run's time over the fastest run of its problem (``time_ratio`` ±
+    ``time_ratio_std``), and within each problem (in the order ``problems``) sorted by final loss,
+    diverged last, then label and repetition (equal rows keep the task order: problems, then
+    ``runs`` (labels in the experiment's order, when given), then repetitions). It serves a comparison in memory and the rows read
+    back from a results folder alike, so a resumed comparison ends with the same file."""
+    import pandas as pd
+
+    if df.empty:
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    df = df.reset_index(drop=True)
+    if runs is not None:  # rows read back from a file come in the order they finished
+        place = {name: i for i, name in enumerate(problems)}
+        slot = {name: i for i, name in enumerate(runs)}
+        key = df["problem"].map(place).astype(float) * 1e6 + df["optimizer"].map(slot).astype(float)
+        df = df.assign(_k=key).sort_values(["_k", "repetition"], kind="stable").drop(columns="_k").reset_index(drop=True)
+    # each run over the fastest run of its problem (the first of equal ones), uncertainty as in
+    # stats.ratio_with_uncertainty; the fastest run itself is exactly 1 ± 0, as in stats.aggregate
+    from .stats import ratio_with_uncertainty
+
+    fastest = df.groupby("problem", sort=False)["train_seconds"].transform("idxmin")
+    seconds, spread = df["train_seconds"].to_numpy(float), df["train_seconds_std"].to_numpy(float)
+    ratios = [(1.0, 0.0) if i == f else ratio_with_uncertainty(seconds[i], spread[i], seconds[f], spread[f])
+              for i, f in zip(range(len(df)), fastest)]
+    df["time_ratio"] = [r for r, _ in ratios]
+    df["time_ratio_std"] = [s for _, s in ratios]
+    order = {name: i for i, name in enumerate(problems)}
+    df["_p"] = df["problem"].map(order)
+    df["_l"] = df["final_loss"].where(~df["diverged"].astype(bool), np.inf).fillna(np.inf)
+    return df.sort_values(["_p", "_l", "optimizer", "repetition"], kind="stable").drop(columns=["_p", "_l"]).reset_index(drop=True)
 
 
 def _last(values) -> float:
@@ -441,6 +477,11 @@ def compare(
     on_record: Callable[["Comparison"], None] | None = None,
     on_task: Callable[[int, int, str], None] | None = None,
     on_ready: Callable[[], None] | None = None,
+    on_trial: Callable[["Comparison", RunRecord], None] | None = None,
+    on_tuned: Callable[["Comparison"], None] | None = None,
+    on_run: Callable[["Comparison", RunRecord], None] | None = None,
+    on_start: Callable[["Comparison"], None] | None = None,
+    done: "Done | None" = None,
 ) -> Comparison:
     """Run every problem × run × seed of ``experiment`` (default: :func:`default_experiment`).
 
@@ -460,7 +501,13 @@ def compare(
     after each finished final run (the CLI saves results there, so an interrupt keeps them). A
     diverging run is recorded as diverged and the others go on; Ctrl-C stops early with
     ``interrupted`` set and what finished kept. ``on_ready()`` is called once everything has been
-    checked and every data set loaded, just before training starts.
+    checked and every data set loaded, just before training starts. ``on_trial(comparison,
+    record)`` and ``on_run(comparison, record)`` are called in the main thread as each tuning trial
+    and each final run finishes, ``on_tuned(comparison)`` once the rates are selected (``on_start(comparison)`` before the
+    first training) (the
+    results writer appends and rewrites there). ``done`` (a :class:`Done`, from a results folder
+    being resumed) names what already finished: those trials and runs are not run again, and the
+    saved trials take part in the selection of the rates as if they had just run.
     """
     from ..errors import invalid
 
@@ -470,21 +517,25 @@ def compare(
     exp.check()
     if repeat is None:
         repeat = 3 if exp.seeds == 1 else 1
-    if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
-        raise invalid("repeat", "compare", "an integer >= 1", repeat)
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise invalid("jobs", "compare", "an integer >= 1", jobs)
+    if isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= MAX_REPEAT:
+        raise invalid("repeat", "compare", f"an integer in [1, {MAX_REPEAT}]", repeat)
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or not 1 <= jobs <= MAX_JOBS:
+        raise invalid("jobs", "compare", f"an integer in [1, {MAX_JOBS}] (threads)", jobs)
     runs = exp.resolved_runs()
     problems = exp.resolved_problems()
 
     # load every data set, check the network and the memory of the whole plan, then every run
     # against its real size, before training anything
-    from .plan import check_memory
+    from .datacheck import check_values
+    from .plan import check_data_size, check_memory, check_plan_size
 
+    check_plan_size(exp)
+    check_data_size(exp)
     fulls: dict = {}
     described: dict = {}
     for problem in problems:
         fulls[problem.name] = load_problem(problem)
+        check_values(fulls[problem.name], problem, _standardised(problem))
         described[problem.name] = _describe(fulls[problem.name], problem, exp)
     memory = check_memory(exp, fulls, jobs)
     data: dict = {}
@@ -505,6 +556,11 @@ def compare(
                             planned=len(problems) * len(runs) * exp.seeds, memory_bytes=memory,
                             datasets={name: d for name, (d, _) in described.items()},
                             networks={name: n for name, (_, n) in described.items()})
+    from .keys import plan_record
+
+    comparison.resume_key = plan_record(exp, fulls)
+    if on_start:
+        on_start(comparison)
     index = iter(range(10**9))
     grid = lr_grid(exp)
     trial_tasks = [
@@ -512,7 +568,9 @@ def compare(
         for problem in problems for run in runs for trial, lr in enumerate(grid)
     ]
     total = len(trial_tasks) + comparison.planned
-    done = {"n": 0}
+    previous = done or Done()
+    trial_tasks = [t for t in trial_tasks if (t.problem.name, t.run.name, t.trial) not in previous.trial_keys]
+    done = {"n": total - len(trial_tasks) - (comparison.planned - len(previous.finals))}
 
     def worker(task: Task) -> RunRecord:
         live = on_progress is not None and jobs == 1  # live progress polls from the main thread
@@ -520,10 +578,12 @@ def compare(
         return _execute(task, data[task.problem.name, task.repetition], exp, 1 if task.trial is not None else repeat,
                         progress)
 
-    def finished(phase: str, store: dict, callback=None):
+    def finished(phase: str, store: dict, callback=None, each=None):
         def on_done(task: Task, record: RunRecord) -> None:
             store[task.index] = record
             done["n"] += 1
+            if each:
+                each(comparison, record)
             if on_task:
                 on_task(done["n"], total, phase)
             if callback:
@@ -536,27 +596,56 @@ def compare(
 
     try:
         with interruptible():
-            _run_all(trial_tasks, worker, jobs, finished("tuning", comparison.trials), cost)
-            comparison.selected_lr.update(_select(comparison.trials.values()))
+            _run_all(trial_tasks, worker, jobs, finished("tuning", comparison.trials, each=on_trial), cost)
+            if exp.n_trials:
+                comparison.selected_lr.update(select_rows(previous.trials + [_trial_row(r) for r in comparison.trials.values()]))
+                if on_tuned:
+                    on_tuned(comparison)
             final_tasks = [
                 Task(next(index), problem, run, repetition, comparison.selected_lr.get((problem.name, run.name), run.lr))
                 for problem in problems for run in runs for repetition in range(exp.seeds)
+                if (problem.name, run.name, repetition) not in previous.finals
             ]
-            _run_all(final_tasks, worker, jobs, finished("final", comparison.finished, on_record), cost)
+            _run_all(final_tasks, worker, jobs, finished("final", comparison.finished, on_record, on_run), cost)
     except KeyboardInterrupt:
         comparison.interrupted = True
     return comparison
 
 
+@dataclass
+class Done:
+    """What a results folder being resumed already holds: its finished tuning trials as rows of
+    ``tuning.csv`` (``problem``, ``optimizer``, ``trial``, ``lr``, ``val_loss``, ``diverged``) and
+    its finished final runs as ``(problem, label, repetition)``."""
+
+    trials: list = field(default_factory=list)
+    finals: set = field(default_factory=set)
+
+    @property
+    def trial_keys(self) -> set:
+        return {(r["problem"], r["optimizer"], int(r["trial"])) for r in self.trials}
+
+
+def _trial_row(rec: RunRecord) -> dict:
+    r = rec.result
+    return {"problem": rec.task.problem.name, "optimizer": rec.run.name, "trial": rec.task.trial, "lr": r.lr,
+            "val_loss": _last(r.test_losses), "diverged": bool(r.diverged)}
+
+
 def _select(trials) -> dict:
+    """:func:`select_rows` of finished trial records."""
+    return select_rows([_trial_row(rec) for rec in trials])
+
+
+def select_rows(rows) -> dict:
     """For each (problem, run): the learning rate with the lowest final validation loss (a
-    diverged or non-finite trial scores +inf; ties go to the smaller rate)."""
+    diverged or non-finite trial scores +inf; ties go to the smaller rate). ``rows`` are trials
+    as :class:`Done` holds them."""
     best: dict = {}
-    for rec in trials:
-        r = rec.result
-        score = np.inf if r.diverged or r.test_losses is None else float(r.test_losses[-1])
-        score = score if np.isfinite(score) else np.inf
-        key = (rec.task.problem.name, rec.run.name)
-        if key not in best or (score, r.lr) < best[key]:
-            best[key] = (score, r.lr)
+    for row in rows:
+        lr, loss = float(row["lr"]), float(row["val_loss"])
+        score = np.inf if bool(row["diverged"]) or not np.isfinite(loss) else loss
+        key = (str(row["problem"]), str(row["optimizer"]))
+        if key not in best or (score, lr) < best[key]:
+            best[key] = (score, lr)
     return {key: lr for key, (_, lr) in best.items()}
