@@ -300,3 +300,19 @@ def test_ctrl_c_stops_the_kernels_and_keeps_finished_runs(jobs):
 def _tiny():
     data = dlbench.make_dataset("random", 10, 2, seed=0)
     return data.X, data.y, dlbench.init_params(2, 2, seed=0)
+
+
+def test_time_ratio_is_never_relative_to_a_diverged_run():
+    import pandas as pd
+
+    from dlbench.study.compare import final_summary
+
+    rows = pd.DataFrame({
+        "problem": ["p", "p", "p", "q"], "optimizer": ["a", "b", "c", "a"], "repetition": [0, 0, 0, 0],
+        "final_loss": [0.5, np.inf, 0.2, 0.1], "diverged": [False, True, False, True],
+        "train_seconds": [4.0, 1.0, 2.0, 3.0], "train_seconds_std": [0.0, 0.0, 0.0, 0.0],
+    })
+    out = final_summary(rows, ["p", "q"]).set_index(["problem", "optimizer"])["time_ratio"]
+    # p: the fastest run that did not diverge is c (2 s), not b (1 s, diverged after one epoch)
+    assert out[("p", "c")] == 1.0 and out[("p", "a")] == 2.0 and out[("p", "b")] == 0.5
+    assert out[("q", "a")] == 1.0  # all diverged: the fastest of them

@@ -265,7 +265,7 @@ def profile_of(summary, experiment: Experiment):
 
 def final_summary(df, problems, runs=None):
     """``summary.csv``'s table from its per-run rows ``df`` (columns :data:`SUMMARY_COLUMNS` but the
-    last two): each run's time over the fastest run of its problem (``time_ratio`` ±
+    last two): each run's time over the fastest run of its problem that did not diverge (``time_ratio`` ±
     ``time_ratio_std``), and within each problem (in the order ``problems``) sorted by final loss,
     diverged last, then label and repetition (equal rows keep the task order: problems, then
     ``runs`` (labels in the experiment's order, when given), then repetitions). It serves a comparison in memory and the rows read
@@ -280,11 +280,14 @@ def final_summary(df, problems, runs=None):
         slot = {name: i for i, name in enumerate(runs)}
         key = df["problem"].map(place).astype(float) * 1e6 + df["optimizer"].map(slot).astype(float)
         df = df.assign(_k=key).sort_values(["_k", "repetition"], kind="stable").drop(columns="_k").reset_index(drop=True)
-    # each run over the fastest run of its problem (the first of equal ones), uncertainty as in
-    # stats.ratio_with_uncertainty; the fastest run itself is exactly 1 ± 0, as in stats.aggregate
+    # each run over the fastest run of its problem that did not diverge (the first of equal ones;
+    # any run if all diverged), uncertainty as in stats.ratio_with_uncertainty; the fastest run
+    # itself is exactly 1 ± 0, as in stats.aggregate
     from .stats import ratio_with_uncertainty
 
-    fastest = df.groupby("problem", sort=False)["train_seconds"].transform("idxmin")
+    usable = df["train_seconds"].where(~df["diverged"].astype(bool))
+    usable = usable.where(usable.groupby(df["problem"], sort=False).transform("count") > 0, df["train_seconds"])
+    fastest = usable.groupby(df["problem"], sort=False).transform("idxmin").astype(int)
     seconds, spread = df["train_seconds"].to_numpy(float), df["train_seconds_std"].to_numpy(float)
     ratios = [(1.0, 0.0) if i == f else ratio_with_uncertainty(seconds[i], spread[i], seconds[f], spread[f])
               for i, f in zip(range(len(df)), fastest)]
