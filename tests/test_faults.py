@@ -87,3 +87,38 @@ def test_sigkill_then_resume(tmp_path, uninterrupted, name, at):
     summary = pd.read_csv(folder / "summary.csv")
     assert len(summary) == 4
     print(f"killed at {name}={at}: kept {kept_trials} trials and {kept_runs} runs; resume identical")
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path):
+    """A real 96 KiB tmpfs (root only; skipped where the machine does not allow mounting)."""
+    import os
+    import subprocess
+
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(mount)], capture_output=True, timeout=20)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True, timeout=20)
+
+
+def test_a_real_full_disk_keeps_the_results_and_says_so(small_tmpfs):
+    from typer.testing import CliRunner
+
+    from dlbench.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["compare", "gd", "adam", "--epochs", "20", "--repeat", "1", "--out", str(small_tmpfs)])
+    err = result.stderr.strip().splitlines()
+    assert result.exit_code == 1 and len(err) == 1 and "Traceback" not in result.output, result.output
+    assert "space" in err[0].lower() and "kept" in err[0]
+    folder = next(p for p in small_tmpfs.iterdir() if p.is_dir())
+    assert {"config.json", "summary.csv", "curves.csv"} <= {p.name for p in folder.iterdir()}
+    shown = runner.invoke(app, ["show", str(folder)])
+    assert shown.exit_code == 0 and "adam" in shown.stdout and "gd" in shown.stdout
