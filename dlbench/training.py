@@ -298,6 +298,18 @@ def _run_kernel(X, y, theta, net: Network, plan: _Plan, seed: int, progress=None
             status == STATUS_CONVERGED, status == STATUS_DIVERGED, float(seconds), *tests)
 
 
+def kernels_cached() -> bool | None:
+    """Whether the training kernel can be loaded from Numba's on-disk cache (None: unknown)."""
+    if _compile["seconds"] is not None:
+        return True
+    try:
+        from .kernels.loop import train_loop
+
+        return bool(train_loop._cache._cache_file._load_index())  # Numba's index, checked against the source stamp
+    except Exception:  # a private Numba API: say nothing rather than guess
+        return None
+
+
 def kernel_compile_seconds() -> tuple[float, str]:
     """Compile (or load from the on-disk cache) the training kernel once per process.
 

@@ -192,3 +192,18 @@ def test_bad_data_raises_config_error(problem):
         dlbench.train(X, y * 2, params)
     with pytest.raises(ConfigError):
         dlbench.train(X, y[:-1], params)
+
+
+def test_kernels_cached_tells_a_cold_cache_from_a_warm_one(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from dlbench.training import kernel_compile_seconds, kernels_cached
+
+    kernel_compile_seconds()
+    assert kernels_cached() is True
+    code = "from dlbench.training import kernels_cached; print(kernels_cached())"
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "empty")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "False", out.stderr

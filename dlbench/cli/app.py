@@ -241,6 +241,12 @@ def _run_comparison(ctx, exp, names, repeat, jobs: int, out: Path | None, comman
     made: dict = {}
 
     def on_ready():  # compare() has checked everything and loaded the data: now make the folder
+        if console.is_terminal:
+            from ..training import kernels_cached
+
+            if kernels_cached() is False:
+                console.print("Compiling dlbench's training kernels: once per install (about a minute); "
+                              "later runs load them from the cache.", style="dim")
         if resume is not None:
             made["folder"] = resume.folder
             made["writer"] = ResultsWriter(resume.folder, resume.extra, resumed=True)
