@@ -12,7 +12,7 @@ from ..optimizers.lbfgs import RULE_LBFGS
 from .clock import now, ticks
 from .dispatch import apply_update, controller_step
 from .lbfgs import lbfgs_epoch
-from .network import batch_loss_grad, full_loss_grad, workspace
+from .network import STREAM_BELOW, full_loss_grad, gather_columns, net_loss_grad, stream_loss_grad, workspace
 from .rng import shuffle
 
 STATUS_RAN = 0
@@ -44,9 +44,17 @@ def _epoch(ws, theta, order, batch_size, grad, rule, hp, state, scalars, lr, ste
         new_loss, new_acc = full_loss_grad(theta, ws, grad, True)
         return new_loss, new_acc, step
     shuffle(order, rng)
+    # the workspace unpacked once per epoch, not once per batch (SGD takes N steps an epoch)
+    X, y, XT, layers, act, loss_code, blas, blas_from = ws[:8]
+    XB, yB, ZB, AB, DB0, DB1 = ws[12:18]
+    z1, a1, e0, e1, y1 = ws[18:]
     for start in range(0, N, batch_size):
         stop = min(start + batch_size, N)
-        batch_loss_grad(theta, ws, order, start, stop, grad)
+        if stop - start < STREAM_BELOW:
+            stream_loss_grad(theta, layers, act, loss_code, X, y, order, start, stop, grad, z1, a1, e0, e1, y1, True)
+        else:
+            gather_columns(X, y, order, start, stop, XB, yB)
+            net_loss_grad(theta, layers, act, loss_code, blas, blas_from, XB, yB, stop - start, grad, ZB, AB, DB0, DB1, True)
         if per_step:
             lr = rates[step]
         step += 1
