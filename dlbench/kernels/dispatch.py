@@ -28,6 +28,23 @@ from ..schedules import basic as _basic
 from ..schedules import plateau as _plateau
 from ..schedules import sklearn as _sklearn
 
+
+
+def _compile_helpers(*modules):
+    """Compile the helpers the rules call (marked ``@jitable`` in :mod:`dlbench.optimizers.base`)
+    where the rules see them, once each, before the rules themselves are compiled."""
+    compiled: dict = {}
+    for module in modules:
+        for name, obj in list(vars(module).items()):
+            if getattr(obj, "_dlbench_jitable", False):
+                if id(obj) not in compiled:
+                    compiled[id(obj)] = njit(**JIT)(obj)
+                setattr(module, name, compiled[id(obj)])
+
+
+_compile_helpers(_adam, _ademamix, _adopt, _lion, _adabelief, _adan, _yogi, _adafactor, _asgd, _lamb, _muon, _lars,
+                 _adaptive, _rprop, _sgd)
+
 _sgd_update = njit(**JIT)(_sgd.sgd_update)
 _sgd_sklearn_update = njit(**JIT)(_sgd.sgd_sklearn_update)
 _adagrad_update = njit(**JIT)(_adaptive.adagrad_update)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 from ..hyper import Hyper
-from .base import N_SCALARS, WEIGHT_DECAY, Optimizer
+from .base import N_SCALARS, Optimizer, WEIGHT_DECAY, cautious_scale, tensor_span
 
 RULE_ADAM = 13
 RULE_ADAMAX = 14
@@ -89,14 +89,8 @@ def adam_update(theta, grad, state, scalars, hp, lr, step, layers):
     if not cautious:
         return
     for k in range(2 * layers.shape[0]):  # each W_l, then b_l: one mask scale per tensor
-        row = k // 2
-        lo = layers[row, 0] if k % 2 == 0 else layers[row, 3]
-        hi = lo + (layers[row, 1] * layers[row, 2] if k % 2 == 0 else layers[row, 4])
-        count = 0.0
-        for i in range(lo, hi):
-            if exp_avg[i] * scratch[i] > 0.0:
-                count += 1.0
-        scale = (hi - lo) / (count + 1.0)
+        lo, hi = tensor_span(layers, k)
+        scale = cautious_scale(exp_avg, scratch, lo, hi)
         for i in range(lo, hi):
             m = exp_avg[i]
             m = m * scale if m * scratch[i] > 0.0 else m * 0.0
@@ -151,14 +145,8 @@ def adamax_update(theta, grad, state, scalars, hp, lr, step, layers):
     if not cautious:
         return
     for k in range(2 * layers.shape[0]):  # each W_l, then b_l: one mask scale per tensor
-        row = k // 2
-        lo = layers[row, 0] if k % 2 == 0 else layers[row, 3]
-        hi = lo + (layers[row, 1] * layers[row, 2] if k % 2 == 0 else layers[row, 4])
-        count = 0.0
-        for i in range(lo, hi):
-            if exp_avg[i] * state[2, i] > 0.0:
-                count += 1.0
-        scale = (hi - lo) / (count + 1.0)
+        lo, hi = tensor_span(layers, k)
+        scale = cautious_scale(exp_avg, state[2], lo, hi)
         for i in range(lo, hi):
             m = exp_avg[i]
             m = m * scale if m * state[2, i] > 0.0 else m * 0.0
@@ -283,14 +271,8 @@ def radam_update(theta, grad, state, scalars, hp, lr, step, layers):
     if not cautious:
         return
     for k in range(2 * layers.shape[0]):  # each W_l, then b_l: one mask scale per tensor
-        row = k // 2
-        lo = layers[row, 0] if k % 2 == 0 else layers[row, 3]
-        hi = lo + (layers[row, 1] * layers[row, 2] if k % 2 == 0 else layers[row, 4])
-        count = 0.0
-        for i in range(lo, hi):
-            if exp_avg[i] * state[2, i] > 0.0:
-                count += 1.0
-        scale = (hi - lo) / (count + 1.0)
+        lo, hi = tensor_span(layers, k)
+        scale = cautious_scale(exp_avg, state[2], lo, hi)
         for i in range(lo, hi):
             m = exp_avg[i]
             m = m * scale if m * state[2, i] > 0.0 else m * 0.0

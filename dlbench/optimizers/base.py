@@ -23,7 +23,7 @@ from typing import Any, Callable, Mapping
 
 from ..hyper import Hyper, check_values
 
-__all__ = ["Optimizer", "WEIGHT_DECAY", "N_SCALARS"]
+__all__ = ["Optimizer", "WEIGHT_DECAY", "N_SCALARS", "jitable", "tensor_span", "cautious_scale"]
 
 N_SCALARS = 4
 
@@ -92,3 +92,31 @@ class Optimizer:
 
     def defaults(self) -> dict[str, Any]:
         return {h.name: h.default for h in self.hypers}
+
+
+def jitable(fn):
+    """Mark a helper that update rules call: :mod:`dlbench.kernels.dispatch` compiles it where the
+    rules see it (this module stays importable without Numba); called from Python it runs as is."""
+    fn._dlbench_jitable = True
+    return fn
+
+
+@jitable
+def tensor_span(layers, k):
+    """``(start, stop)`` in theta of tensor ``k`` of the layout: ``W_l`` for ``k = 2l``, ``b_l`` for
+    ``k = 2l + 1`` (so ``range(2 * layers.shape[0])`` walks every tensor in order)."""
+    row = k // 2
+    lo = layers[row, 0] if k % 2 == 0 else layers[row, 3]
+    return lo, lo + (layers[row, 1] * layers[row, 2] if k % 2 == 0 else layers[row, 4])
+
+
+@jitable
+def cautious_scale(m, g, lo, hi):
+    """The Cautious Optimizers mask's scale for the tensor ``[lo, hi)`` (Liang et al. 2024, as
+    pytorch-optimizer's ``apply_cautious``): ``numel / (kept + 1)``, ``kept`` the entries where the
+    update ``m`` and the gradient ``g`` agree in sign; the others are masked to 0 by the rule."""
+    count = 0.0
+    for i in range(lo, hi):
+        if m[i] * g[i] > 0.0:
+            count += 1.0
+    return (hi - lo) / (count + 1.0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..hyper import Hyper
-from .base import N_SCALARS, Optimizer
+from .base import N_SCALARS, Optimizer, cautious_scale, tensor_span
 
 RULE_LION = 18
 
@@ -49,14 +49,8 @@ def lion_update(theta, grad, state, scalars, hp, lr, step, layers):
     if not cautious:
         return
     for k in range(2 * layers.shape[0]):  # each W_l, then b_l: one mask scale per tensor
-        row = k // 2
-        lo = layers[row, 0] if k % 2 == 0 else layers[row, 3]
-        hi = lo + (layers[row, 1] * layers[row, 2] if k % 2 == 0 else layers[row, 4])
-        count = 0.0
-        for i in range(lo, hi):
-            if state[1, i] * grad[i] > 0.0:
-                count += 1.0
-        scale = (hi - lo) / (count + 1.0)
+        lo, hi = tensor_span(layers, k)
+        scale = cautious_scale(state[1], grad, lo, hi)
         for i in range(lo, hi):
             u = state[1, i]
             u = u * scale if u * grad[i] > 0.0 else u * 0.0
