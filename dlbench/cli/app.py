@@ -43,10 +43,6 @@ ScheduleName = Enum("ScheduleName", {name: name for name in SCHEDULES}, type=str
 ProblemName = Enum("ProblemName", {name: name for name in PROBLEM_NAMES}, type=str)
 
 
-class TuneName(str, Enum):
-    lr = "lr"
-
-
 class InitName(str, Enum):
     uniform = "uniform"
     glorot = "glorot"
@@ -59,7 +55,8 @@ _OPTION_OF = {
     "batch_size": "--batch-size", "epochs": "--epochs", "lr": "--lr", "tol": "--tol", "patience": "--patience",
     "seed": "--seed", "repeat": "--repeat", "jobs": "--jobs", "seeds": "--seeds", "test_fraction": "--test-fraction",
     "budget": "--budget", "noise": "--noise", "activation": "--activation", "task": "--task", "n_classes": "--classes",
-    "loss": "--loss", "init": "--init", "target metric": "--reach",
+    "loss": "--loss", "init": "--init", "target metric": "--reach", "scheduler": "--scheduler", "tune": "--tune",
+    "chunk_size": "--chunk-size",
 }
 
 
@@ -228,7 +225,8 @@ def _progress_bar(console):
     )
 
 
-def _run_comparison(ctx, exp, names, repeat, jobs: int, out: Path | None, command: str, resume=None):
+def _run_comparison(ctx, exp, names, repeat, jobs: int, out: Path | None, command: str, resume=None,
+                    scheduler: str | None = None, chunk_size: int | None = None):
     """Shared by ``run``, ``compare`` and ``resume``: check, train with live progress, save as
     trainings finish (:class:`~dlbench.results.writer.ResultsWriter`). ``resume`` (a
     :class:`~dlbench.study.resume.Resumption`) continues its folder instead of making one."""
@@ -273,13 +271,19 @@ def _run_comparison(ctx, exp, names, repeat, jobs: int, out: Path | None, comman
             if resume is None:
                 made["writer"].start(c)
 
+        def on_chunk(rows):  # a Dask chunk came back: which worker ran its tasks
+            from ..study.distributed import append_workers
+
+            append_workers(made["folder"], rows)
+
         try:
             comparison = compare(exp, repeat=repeat, jobs=jobs, on_progress=on_progress, on_task=on_task,
                                  on_ready=on_ready, on_start=on_start,
                                  on_trial=lambda c, r: made["writer"].add_trial(c, r),
                                  on_tuned=lambda c: made["writer"].tuned(c),
                                  on_run=lambda c, r: made["writer"].add_run(c, r),
-                                 done=resume.done if resume is not None else None)
+                                 done=resume.done if resume is not None else None,
+                                 scheduler=scheduler, chunk_size=chunk_size, on_chunk=on_chunk)
         except BaseException as exc:
             if resume is None and not isinstance(exc, KeyboardInterrupt):
                 _drop_if_empty(made.get("folder"))
@@ -379,6 +383,10 @@ _PATIENCE = typer.Option(None, "--patience", help="Early stopping: epochs withou
 _REACH = typer.Option(None, "--reach", help="Time-to-target goal METRIC=VALUE, e.g. loss=0.3, test_accuracy=0.9 or "
                                               "r2=0.8 (regression: rmse, r2).")
 _JOBS = typer.Option(1, "--jobs", "-j", help="Trainings to run at once (threads).")
+_SCHEDULER = typer.Option(None, "--scheduler", help="Run the trainings on Dask: 'local' (a process per core) or a "
+                                                      "scheduler's address tcp://HOST:PORT; 'threads' (default) "
+                                                      "runs --jobs threads here. Needs dlbench[dask].")
+_CHUNK = typer.Option(None, "--chunk-size", help="With --scheduler: trainings per Dask task [default: automatic].")
 _REPEAT = typer.Option(None, "--repeat", help="Timing repeats per run [default: 3 with one seed, else 1].")
 _OUT = typer.Option(Path("results"), "--out", help="Folder under which a new results folder is written.")
 _NO_PLOTS = typer.Option(False, "--no-plots", help="Do not draw loss.png/svg and the other figures.")
@@ -415,6 +423,8 @@ def run(
     schedule_param: Optional[List[str]] = typer.Option(None, "--schedule-param", help="Schedule parameter NAME=VALUE (repeatable)."),
     experiment: Optional[Path] = _EXPERIMENT,
     jobs: int = _JOBS,
+    scheduler: Optional[str] = _SCHEDULER,
+    chunk_size: Optional[int] = _CHUNK,
     out: Path = _OUT,
     no_plots: bool = _NO_PLOTS,
 ):
@@ -437,7 +447,8 @@ def run(
         schedule_params=_pairs(schedule_param, "--schedule-param"), hyperparameters=_pairs(param, "--param"),
     )
     exp = replace(exp, runs=(the_run,), lr=exp.lr if lr is None else lr, tune=None)
-    comparison, folder, console = _run_comparison(ctx, exp, None, None, jobs, out, "run")
+    comparison, folder, console = _run_comparison(ctx, exp, None, None, jobs, out, "run", scheduler=scheduler,
+                                                  chunk_size=chunk_size)
     _finish(console, comparison, folder, not no_plots)
 
 
@@ -470,9 +481,12 @@ def compare(
     tol: Optional[float] = _TOL,
     patience: Optional[int] = _PATIENCE,
     reach: Optional[str] = _REACH,
-    tune: Optional[TuneName] = typer.Option(None, "--tune", help="Tune this hyperparameter per optimizer (lr)."),
+    tune: Optional[str] = typer.Option(None, "--tune", help="Tune per optimizer: lr (a log grid), or several "
+                                       "hyperparameters, e.g. lr,momentum,beta2,weight_decay (scrambled Halton trials)."),
     budget: Optional[str] = typer.Option(None, "--budget", help="Tuning trials: one-shot, small (25), large (50) or a number."),
     jobs: int = _JOBS,
+    scheduler: Optional[str] = _SCHEDULER,
+    chunk_size: Optional[int] = _CHUNK,
     repeat: Optional[int] = _REPEAT,
     out: Path = _OUT,
     no_plots: bool = _NO_PLOTS,
@@ -486,7 +500,7 @@ def compare(
         experiment, problem=problem.value if problem else None, samples=samples, features=features, noise=noise,
         data=data, target=target, reach=reach, budget=budget, hidden=hidden, classes=classes, task=task,
         epochs=epochs, loss=loss, init=init, activation=activation, seed=seed, seeds=seeds,
-        test_fraction=test_fraction, tol=tol, patience=patience, tune=tune.value if tune else None,
+        test_fraction=test_fraction, tol=tol, patience=patience, tune=tune,
     )
     if lr is not None or batch_size is not None:
         from dataclasses import replace
@@ -496,7 +510,8 @@ def compare(
                       runs=tuple(replace(r, lr=lr if lr is not None else r.lr,
                                          batch_size=batch_size if batch_size is not None else r.batch_size)
                                  for r in exp.runs))
-    comparison, folder, console = _run_comparison(ctx, exp, list(names or []), repeat, jobs, out, "compare")
+    comparison, folder, console = _run_comparison(ctx, exp, list(names or []), repeat, jobs, out, "compare",
+                                                  scheduler=scheduler, chunk_size=chunk_size)
     _finish(console, comparison, folder, not no_plots)
 
 
@@ -505,6 +520,9 @@ def compare(
 def resume(
     ctx: typer.Context,
     folder: Path = typer.Argument(..., help="The results folder of an interrupted or killed comparison."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Where to run what is left: 'threads', 'local' "
+                                            "or tcp://HOST:PORT [default: where the comparison ran]."),
+    chunk_size: Optional[int] = _CHUNK,
     no_plots: bool = _NO_PLOTS,
 ):
     """Continue an interrupted or killed comparison in its folder: runs only what had not
@@ -516,7 +534,8 @@ def resume(
 
     plan = plan_resumption(folder)
     comparison, folder, console = _run_comparison(ctx, plan.experiment, None, plan.repeat, plan.jobs, None,
-                                                  plan.extra.get("kind", "compare"), resume=plan)
+                                                  plan.extra.get("kind", "compare"), resume=plan, scheduler=scheduler,
+                                                  chunk_size=chunk_size)
     _finish(console, comparison, folder, not no_plots)
 
 

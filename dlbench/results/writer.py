@@ -148,7 +148,8 @@ def _config(comparison, extra: dict[str, Any] | None, state: str = "finished", e
         "tuning": (
             {"parameter": exp.tune, "budget": exp.budget, "trials": exp.n_trials, "val_fraction": exp.val_fraction,
              "grid": [float(v) for v in _grid(exp)], "selected_lr": [
-                 {"problem": p, "optimizer": o, "lr": lr} for (p, o), lr in comparison.selected_lr.items()]}
+                 {"problem": p, "optimizer": o, "lr": lr} for (p, o), lr in comparison.selected_lr.items()],
+             **_space(exp, comparison)}
             if exp.n_trials else None
         ),
         "target": targets or None,
@@ -174,8 +175,20 @@ def _config(comparison, extra: dict[str, Any] | None, state: str = "finished", e
 
 def _grid(exp):
     from ..study.compare import lr_grid
+    from ..study.tuning import is_multi
 
-    return lr_grid(exp)
+    return [] if is_multi(exp) else lr_grid(exp)
+
+
+def _space(exp, comparison) -> dict:
+    """Several tuned hyperparameters: their search spaces and the selected trials."""
+    from ..study.tuning import is_multi, search_space
+
+    if not is_multi(exp):
+        return {}
+    return {"search": "scrambled Halton", "space": [vars(s) for s in search_space(exp)],
+            "selected_trial": [{"problem": p, "optimizer": o, "trial": t}
+                               for (p, o), t in getattr(comparison, "selected_trial", {}).items()]}
 
 
 STATE_RUNNING, STATE_FINISHED, STATE_INTERRUPTED = "running", "finished", "interrupted"
@@ -185,10 +198,10 @@ JOURNAL = ".runs.jsonl"
 per finished final run, merged into ``config.json`` when the comparison ends."""
 
 
-def _columns():
-    from ..study.compare import CURVE_COLUMNS, SUMMARY_COLUMNS, TUNING_COLUMNS
+def _columns(comparison=None):
+    from ..study.compare import CURVE_COLUMNS, SUMMARY_COLUMNS, TUNING_COLUMNS, tuning_columns
 
-    return SUMMARY_COLUMNS[:-2], CURVE_COLUMNS, TUNING_COLUMNS
+    return SUMMARY_COLUMNS[:-2], CURVE_COLUMNS, (tuning_columns(comparison.experiment) if comparison else TUNING_COLUMNS)
 
 
 def csv_line(values) -> str:
@@ -235,10 +248,14 @@ def _append(path: Path, text: str) -> None:
 def _trial_cells(comparison, rec) -> list:
     from ..study.compare import _last, _metrics
 
+    from ..study.compare import tuned_columns
+
     r = rec.result
     m = _metrics(r)
-    return [rec.task.problem.name, rec.run.name, rec.task.trial, r.lr, _last(r.test_losses), _last(m["test_accuracy"]),
-            _last(m["test_rmse"]), _last(m["test_r2"]), bool(r.diverged), False]
+    given = dict(rec.task.hypers)  # several tuned hyperparameters: one column each (NaN where not taken)
+    extra = [given.get(name, float("nan")) for name in tuned_columns(comparison.experiment)]
+    return [rec.task.problem.name, rec.run.name, rec.task.trial, r.lr, *extra, _last(r.test_losses),
+            _last(m["test_accuracy"]), _last(m["test_rmse"]), _last(m["test_r2"]), bool(r.diverged), False]
 
 
 def _run_entry(rec) -> dict:
@@ -298,7 +315,7 @@ class ResultsWriter:
 
     def start(self, comparison) -> None:
         """Write ``config.json`` (state ``running``) and the tables' headers."""
-        summary, curves, tuning = _columns()
+        summary, curves, tuning = _columns(comparison)
         write_json_atomic(self.folder / "config.json", _config(comparison, self.extra, STATE_RUNNING, []))
         write_text_atomic(self.folder / "summary.csv", ",".join(summary) + "\n")
         write_text_atomic(self.folder / "curves.csv", ",".join(curves) + "\n")
@@ -380,8 +397,13 @@ class ResultsWriter:
         frame = frame.assign(_p=frame["problem"].map(place), _r=frame["optimizer"].map(slot)).sort_values(
             ["_p", "_r", "trial"], kind="stable").drop(columns=["_p", "_r"]).reset_index(drop=True)
         chosen = comparison.selected_lr
-        frame["selected"] = [bool(np.float64(chosen.get((p, o), np.nan)) == lr)
-                             for p, o, lr in zip(frame["problem"], frame["optimizer"], frame["lr"])]
+        trials = getattr(comparison, "selected_trial", None)
+        if trials:  # several tuned hyperparameters: the selected trial
+            frame["selected"] = [trials.get((p, o)) == int(t) for p, o, t in zip(frame["problem"], frame["optimizer"],
+                                                                                frame["trial"])]
+        else:
+            frame["selected"] = [bool(np.float64(chosen.get((p, o), np.nan)) == lr)
+                                 for p, o, lr in zip(frame["problem"], frame["optimizer"], frame["lr"])]
         write_csv_atomic(path, frame)
 
     def _final_curves(self, summary) -> None:

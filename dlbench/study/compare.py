@@ -35,7 +35,7 @@ from ..model import init_params
 from ..training import TrainResult, check_experiment_run, kernel_compile_seconds, train
 
 __all__ = ["compare", "Comparison", "RunRecord", "Task", "Done", "repetition_seed", "lr_grid", "final_summary", "stats_of",
-           "profile_of", "select_rows"]
+           "profile_of", "select_rows", "select_trials", "tuning_columns"]
 
 
 MAX_REPEAT = 10**6
@@ -71,6 +71,9 @@ class Task:
     repetition: int
     lr: float | None
     trial: int | None = None
+    hypers: tuple = ()
+    """Hyperparameters this task sets on top of its run's, as ``(name, value)`` pairs (a tuning
+    trial of several hyperparameters, or a final run with the selected ones)."""
 
 
 @dataclass
@@ -177,6 +180,11 @@ class Comparison:
     memory_bytes: int = 0
     resume_key: dict | None = None
     """``config.json``'s ``resume`` record (:func:`dlbench.study.keys.plan_record`)."""
+    selected_trial: dict = field(default_factory=dict)
+    """With several tuned hyperparameters: the selected trial by (problem, run label)."""
+    execution: dict = field(default_factory=dict)
+    """On a Dask cluster: its ``scheduler``, the ``chunks`` sent, the seconds the workers spent in
+    them (``worker_seconds``) and the client's ``wall_seconds`` from first submission to last result."""
 
     @property
     def records(self) -> list[RunRecord]:
@@ -212,11 +220,14 @@ class Comparison:
         import pandas as pd
 
         rows = []
+        extra = tuned_columns(self.experiment)
         for key in sorted(self.trials):
             rec = self.trials[key]
             r = rec.result
             m = _metrics(r)
+            given = dict(rec.task.hypers)
             rows.append({
+                **{name: given.get(name, np.nan) for name in extra},
                 "problem": rec.task.problem.name,
                 "optimizer": rec.run.name,
                 "trial": rec.task.trial,
@@ -226,9 +237,11 @@ class Comparison:
                 "val_rmse": _last(m["test_rmse"]),
                 "val_r2": _last(m["test_r2"]),
                 "diverged": r.diverged,
-                "selected": self.selected_lr.get((rec.task.problem.name, rec.run.name)) == r.lr,
+                "selected": (self.selected_trial.get((rec.task.problem.name, rec.run.name)) == rec.task.trial
+                             if self.selected_trial else
+                             self.selected_lr.get((rec.task.problem.name, rec.run.name)) == r.lr),
             })
-        return pd.DataFrame(rows, columns=TUNING_COLUMNS)
+        return pd.DataFrame(rows, columns=tuning_columns(self.experiment))
 
     def profile(self):
         """AlgoPerf-style performance profile over problems (``None`` with one problem or no target)."""
@@ -346,6 +359,21 @@ measure that does not apply to a task (accuracy for regression; RMSE and R² for
 being NaN."""
 
 
+def tuned_columns(experiment) -> list[str]:
+    """The columns of ``tuning.csv`` beside :data:`TUNING_COLUMNS`: one per tuned hyperparameter
+    other than ``lr`` (by its name) when several are tuned, else none."""
+    from .tuning import is_multi, tuned_names
+
+    if not is_multi(experiment):
+        return []
+    return [n for n in tuned_names(experiment.tune) if n != "lr" and n not in TUNING_COLUMNS]
+
+
+def tuning_columns(experiment) -> list[str]:
+    """``tuning.csv``'s columns: :data:`TUNING_COLUMNS` with :func:`tuned_columns` after ``lr``."""
+    return TUNING_COLUMNS[:4] + tuned_columns(experiment) + TUNING_COLUMNS[4:]
+
+
 def load_problem(problem: Problem) -> Dataset:
     """The full data set of ``problem`` (generated, bundled or read from its CSV file), as the task
     it trains as (``problem.task``, see :func:`dlbench.study.experiment.task_choices`)."""
@@ -422,7 +450,7 @@ def _execute(task: Task, data: _Data, exp: Experiment, repeat: int, progress=Non
         task=fit.task, activation=exp.activation,
         seed=seed, tol=exp.tol, patience=exp.patience, schedule=run.schedule, schedule_params=run.schedule_params,
         X_test=held_out.X if held_out is not None else None, y_test=held_out.y if held_out is not None else None,
-        **run.hyperparameters,
+        **{**run.hyperparameters, **dict(task.hypers)},
     )
     result = train(fit.X, fit.y, params, progress=progress, **kwargs)
     times = [result.train_seconds]
@@ -485,6 +513,9 @@ def compare(
     on_run: Callable[["Comparison", RunRecord], None] | None = None,
     on_start: Callable[["Comparison"], None] | None = None,
     done: "Done | None" = None,
+    scheduler: str | None = None,
+    chunk_size: int | None = None,
+    on_chunk: Callable[[list], None] | None = None,
 ) -> Comparison:
     """Run every problem × run × seed of ``experiment`` (default: :func:`default_experiment`).
 
@@ -511,6 +542,11 @@ def compare(
     results writer appends and rewrites there). ``done`` (a :class:`Done`, from a results folder
     being resumed) names what already finished: those trials and runs are not run again, and the
     saved trials take part in the selection of the rates as if they had just run.
+    ``scheduler`` (default: the experiment's ``scheduler``; ``None`` or ``"threads"``: threads)
+    runs the trainings on a Dask cluster instead: ``"local"`` or ``"tcp://HOST:PORT"``
+    (:mod:`dlbench.study.distributed`, in chunks of ``chunk_size`` tasks, default the experiment's
+    or automatic); results are the same, and ``on_chunk(rows)`` receives the ``workers.csv`` rows
+    of each chunk that comes back.
     """
     from ..errors import invalid
 
@@ -524,6 +560,15 @@ def compare(
         raise invalid("repeat", "compare", f"an integer in [1, {MAX_REPEAT}]", repeat)
     if isinstance(jobs, bool) or not isinstance(jobs, int) or not 1 <= jobs <= MAX_JOBS:
         raise invalid("jobs", "compare", f"an integer in [1, {MAX_JOBS}] (threads)", jobs)
+    from .distributed import check_scheduler
+
+    address = check_scheduler(exp.scheduler if scheduler is None else scheduler,
+                              "compare" if scheduler is not None else "the experiment")
+    chunk_size = exp.chunk_size if chunk_size is None else chunk_size
+    if chunk_size is not None:
+        from ..hyper import check_int
+
+        check_int(chunk_size, "chunk_size", "compare", 1, 10**9)
     runs = exp.resolved_runs()
     problems = exp.resolved_problems()
 
@@ -552,8 +597,30 @@ def compare(
         for run in runs:
             check_experiment_run(exp, run, min(sizes))
 
-    if on_ready:
-        on_ready()
+    runner, backend = _run_all, None
+    if address is not None:
+        from .distributed import DaskRunner
+
+        backend = DaskRunner(address, chunk_size)
+        backend.on_chunk = on_chunk
+        runner = backend.bind(data, exp, repeat)
+    try:
+        if on_ready:
+            on_ready()
+        comparison = _compare(exp, runs, problems, fulls, data, described, memory, repeat, jobs, runner, on_progress,
+                              on_record, on_task, on_trial, on_tuned, on_run, on_start, done)
+        if backend is not None:
+            comparison.execution = {"scheduler": address, "chunks": backend.chunks_made,
+                                    "worker_seconds": backend.busy_seconds, "wall_seconds": backend.wall_seconds}
+        return comparison
+    finally:
+        if backend is not None:
+            backend.close()
+
+
+def _compare(exp, runs, problems, fulls, data, described, memory, repeat, jobs, runner, on_progress, on_record,
+             on_task, on_trial, on_tuned, on_run, on_start, done) -> Comparison:
+    """:func:`compare` once everything is checked and loaded: train with ``runner``."""
     seconds, source = kernel_compile_seconds()
     comparison = Comparison(exp, compile_seconds=seconds, compile_source=source, repeat=repeat, jobs=jobs,
                             planned=len(problems) * len(runs) * exp.seeds, memory_bytes=memory,
@@ -561,22 +628,35 @@ def compare(
                             networks={name: n for name, (_, n) in described.items()})
     from .keys import plan_record
 
-    comparison.resume_key = plan_record(exp, fulls)
+    from dataclasses import replace
+
+    comparison.resume_key = plan_record(replace(exp, scheduler=None, chunk_size=None), fulls)  # results do not depend on them
     if on_start:
         on_start(comparison)
     index = iter(range(10**9))
-    grid = lr_grid(exp)
-    trial_tasks = [
-        Task(next(index), problem, run, 0, float(lr), trial)
-        for problem in problems for run in runs for trial, lr in enumerate(grid)
-    ]
+    from .tuning import is_multi, setting_for, trial_settings
+
+    multi = bool(exp.n_trials) and is_multi(exp)
+    if multi:  # several hyperparameters: the same Halton trials for every optimizer
+        settings = trial_settings(exp)
+        trial_tasks = [
+            Task(next(index), problem, run, 0, lr, trial, hypers)
+            for problem in problems for run in runs for trial, setting in enumerate(settings)
+            for lr, hypers in [setting_for(run, setting)]
+        ]
+    else:
+        grid = lr_grid(exp)
+        trial_tasks = [
+            Task(next(index), problem, run, 0, float(lr), trial)
+            for problem in problems for run in runs for trial, lr in enumerate(grid)
+        ]
     total = len(trial_tasks) + comparison.planned
     previous = done or Done()
     trial_tasks = [t for t in trial_tasks if (t.problem.name, t.run.name, t.trial) not in previous.trial_keys]
     done = {"n": total - len(trial_tasks) - (comparison.planned - len(previous.finals))}
 
     def worker(task: Task) -> RunRecord:
-        live = on_progress is not None and jobs == 1  # live progress polls from the main thread
+        live = on_progress is not None and jobs == 1 and runner is _run_all  # live progress polls from the main thread
         progress = (lambda d, t: on_progress(task, d, t)) if live else None
         return _execute(task, data[task.problem.name, task.repetition], exp, 1 if task.trial is not None else repeat,
                         progress)
@@ -599,17 +679,28 @@ def compare(
 
     try:
         with interruptible():
-            _run_all(trial_tasks, worker, jobs, finished("tuning", comparison.trials, each=on_trial), cost)
-            if exp.n_trials:
-                comparison.selected_lr.update(select_rows(previous.trials + [_trial_row(r) for r in comparison.trials.values()]))
-                if on_tuned:
-                    on_tuned(comparison)
+            runner(trial_tasks, worker, jobs, finished("tuning", comparison.trials, each=on_trial), cost)
+            rows = previous.trials + [_trial_row(r) for r in comparison.trials.values()]
+            chosen: dict = {}
+            if multi:
+                comparison.selected_trial.update(select_trials(rows))
+                for (p, label), trial in comparison.selected_trial.items():
+                    run = next(r for r in runs if r.name == label)
+                    chosen[p, label] = setting_for(run, settings[trial])
+                    comparison.selected_lr[p, label] = next(float(r["lr"]) for r in rows if (
+                        str(r["problem"]), str(r["optimizer"]), int(r["trial"])) == (p, label, trial))
+            elif exp.n_trials:
+                comparison.selected_lr.update(select_rows(rows))
+            if exp.n_trials and on_tuned:
+                on_tuned(comparison)
             final_tasks = [
-                Task(next(index), problem, run, repetition, comparison.selected_lr.get((problem.name, run.name), run.lr))
+                Task(next(index), problem, run, repetition, lr, None, hypers)
                 for problem in problems for run in runs for repetition in range(exp.seeds)
+                for lr, hypers in [chosen.get((problem.name, run.name),
+                                              (comparison.selected_lr.get((problem.name, run.name), run.lr), ()))]
                 if (problem.name, run.name, repetition) not in previous.finals
             ]
-            _run_all(final_tasks, worker, jobs, finished("final", comparison.finished, on_record, on_run), cost)
+            runner(final_tasks, worker, jobs, finished("final", comparison.finished, on_record, on_run), cost)
     except KeyboardInterrupt:
         comparison.interrupted = True
     return comparison
@@ -638,6 +729,19 @@ def _trial_row(rec: RunRecord) -> dict:
 def _select(trials) -> dict:
     """:func:`select_rows` of finished trial records."""
     return select_rows([_trial_row(rec) for rec in trials])
+
+
+def select_trials(rows) -> dict:
+    """For each (problem, run): the trial with the lowest final validation loss (a diverged or
+    non-finite trial scores +inf; ties go to the earlier trial). ``rows`` as for :func:`select_rows`."""
+    best: dict = {}
+    for row in rows:
+        loss, trial = float(row["val_loss"]), int(row["trial"])
+        score = np.inf if bool(row["diverged"]) or not np.isfinite(loss) else loss
+        key = (str(row["problem"]), str(row["optimizer"]))
+        if key not in best or (score, trial) < best[key]:
+            best[key] = (score, trial)
+    return {key: trial for key, (_, trial) in best.items()}
 
 
 def select_rows(rows) -> dict:

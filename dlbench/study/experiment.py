@@ -21,11 +21,16 @@ An experiment file has these tables (every key optional):
 - ``[training]``: ``epochs``, ``lr``, ``batch_size``, ``seed``, ``seeds``, ``test_fraction``,
   ``tol``, ``patience``, ``schedule``, ``schedule_params``; they apply to every run that does not
   set its own.
-- ``[tuning]``: ``parameter = "lr"``, ``budget`` (``"one-shot"``, ``"small"``, ``"large"`` or a
-  number of trials), ``val_fraction``, ``lr_min``, ``lr_max``.
+- ``[tuning]``: ``parameter = "lr"`` (or several: ``"lr,momentum,beta2"`` or a list, searched by
+  scrambled Halton points, :mod:`dlbench.study.tuning`), ``budget`` (``"one-shot"``, ``"small"``,
+  ``"large"`` or a number of trials), ``val_fraction``, ``lr_min``, ``lr_max``; ``[tuning.space]``
+  overrides search ranges: ``momentum = [0.5, 0.99]``, ``eps = { low = 1e-9, high = 1e-6, scale = "log" }``.
 - ``[target]``: ``metric`` (``loss``, ``test_loss``; ``accuracy``, ``test_accuracy`` for
   classification; ``rmse``, ``test_rmse``, ``r2``, ``test_r2`` for regression) and ``value``: the
   time-to-target goal for every problem without its own.
+- ``[execution]``: ``scheduler`` (``"threads"``, the default; ``"local"``, a Dask cluster of one
+  process per core; or a Dask scheduler's address ``"tcp://HOST:PORT"``) and ``chunk_size``
+  (tasks per Dask chunk; automatic by default). They change where trainings run, never results.
 - ``[[runs]]``: one per optimizer run: ``optimizer``, ``label``, ``lr``, ``batch_size``,
   ``schedule``, ``schedule_params``, ``hyperparameters``.
 """
@@ -159,12 +164,19 @@ class Experiment:
     schedule_params: dict = field(default_factory=dict)
     tune: str | None = None
     budget: str | int = "one-shot"
+    tune_space: dict = field(default_factory=dict)
+    """``[tuning.space]``: search ranges by tuned hyperparameter (:mod:`dlbench.study.tuning`)."""
     val_fraction: float = 0.2
     lr_min: float = 1e-4
     lr_max: float = 10.0
     target: Target | None = None
     runs: tuple[Run, ...] = ()
     source: str | None = None
+    scheduler: str | None = None
+    """Where the trainings run: ``None`` (or ``"threads"``) dlbench's threads, ``"local"`` a
+    local Dask cluster, ``"tcp://HOST:PORT"`` a Dask scheduler (:mod:`dlbench.study.distributed`)."""
+    chunk_size: int | None = None
+    """Tasks per Dask chunk (``None``: automatic)."""
 
     def __post_init__(self):
         hidden = self.hidden
@@ -261,14 +273,20 @@ class Experiment:
         check_int(self.epochs, "epochs", owner, 1, INT64_END)
         if self.test_fraction is not None and not (0.0 < self.test_fraction < 1.0):
             raise invalid("test_fraction", owner, "a float in (0, 1)", self.test_fraction)
-        if self.tune not in (None, "lr"):
-            raise invalid("tune", owner, "'lr' (the only tunable parameter for now)", self.tune)
+        from .tuning import check_tuning
+
+        check_tuning(self, owner)
         if self.budget not in BUDGETS and not (_is_int(self.budget) and 1 <= self.budget < INT64_END):
             raise invalid("budget", owner, "one of " + ", ".join(map(repr, BUDGETS)) + " or a number of trials >= 1", self.budget)
         if not (0.0 < self.val_fraction < 1.0):
             raise invalid("val_fraction", owner, "a float in (0, 1)", self.val_fraction)
         if not (0.0 < self.lr_min < self.lr_max) or self.lr_max == float("inf"):
             raise invalid("lr_min", owner, "a positive float below lr_max", self.lr_min)
+        from .distributed import check_scheduler
+
+        check_scheduler(self.scheduler, owner)
+        if self.chunk_size is not None:
+            check_int(self.chunk_size, "chunk_size", owner, 1, 10**9)
         for problem in self.resolved_problems():
             if problem.target is not None:
                 check_target(problem.target, owner)
@@ -451,8 +469,9 @@ _TABLES = {
         "schedule_params": "schedule_params",
     },
     "tuning": {"parameter": "tune", "budget": "budget", "val_fraction": "val_fraction", "lr_min": "lr_min",
-               "lr_max": "lr_max"},
+               "lr_max": "lr_max", "space": "tune_space"},
     "target": {"metric": "target_metric", "value": "target_value"},
+    "execution": {"scheduler": "scheduler", "chunk_size": "chunk_size"},
 }
 _PROBLEM_KEYS = {"name": "name", **{k: ("seed" if v == "data_seed" else v) for k, v in _DATA_KEYS.items()}, "target": "target"}
 _FILE_KEY = {"data_seed": "seed", "tune": "parameter", "n_classes": "classes", "target_metric": "metric"}
@@ -460,14 +479,14 @@ _FILE_KEY = {"data_seed": "seed", "tune": "parameter", "n_classes": "classes", "
 _RUN_KEYS = ("optimizer", "label", "lr", "batch_size", "schedule", "schedule_params", "hyperparameters")
 _TYPES = {
     "name": str, "description": str, "problem": str, "init": str, "loss": str, "schedule": str, "file": str,
-    "target_column": str, "tune": str, "target_metric": str,
+    "target_column": str, "tune": (str, list), "target_metric": str, "tune_space": dict,
     "n_samples": int, "n_features": int, "data_seed": int, "seed": int, "n_hidden": int, "n_classes": int,
     "hidden": (int, list), "activation": str, "task": str,
     "epochs": int, "seeds": int, "batch_size": int, "patience": int,
     "lr": float, "tol": float, "noise": float, "test_fraction": float, "val_fraction": float, "lr_min": float,
     "lr_max": float, "target_value": float,
     "schedule_params": dict, "hyperparameters": dict, "target": dict,
-    "optimizer": str, "label": str, "budget": (str, int),
+    "optimizer": str, "label": str, "budget": (str, int), "scheduler": str, "chunk_size": int,
 }
 
 
@@ -564,6 +583,8 @@ def load_experiment(path: str | Path) -> Experiment:
                 runs_all = value
                 continue
             _check_type(path, text, table, key, field_name, value)
+            if field_name == "tune" and isinstance(value, list):  # parameter = ["lr", "momentum"]
+                value = ",".join(map(str, value))
             values[field_name] = value
     if "hidden" in values and "n_hidden" in values:
         raise _file_error(path, text, "model", "n_hidden", "give either 'hidden' or its old name 'n_hidden', not both.")
@@ -651,7 +672,7 @@ def _check_semantics(experiment: Experiment, path: Path, text: str) -> None:
     try:
         experiment.check()
     except ConfigError as exc:
-        places = [(t, 0) for t in ("training", "tuning", "target", "data", "model")]
+        places = [(t, 0) for t in ("training", "tuning", "target", "data", "model", "execution")]
         raise ConfigError(f"{where(exc, places)}: {text_of(exc)}") from None
     for i, run in enumerate(experiment.resolved_runs()):
         try:
