@@ -154,8 +154,6 @@ class DaskRunner:
     def __call__(self, tasks, work, jobs: int, on_done, cost=None) -> None:
         from distributed import as_completed
 
-        from .._interrupt import requested
-
         if not tasks:
             return
         workers = self.workers()
@@ -188,7 +186,7 @@ class DaskRunner:
                                  out["worker"], out["host"], out["pid"], out["compile_source"]])
                 if rows and self.on_chunk is not None:
                     self.on_chunk(rows)
-                if requested():
+                if _requested():
                     raise KeyboardInterrupt
         except KeyboardInterrupt:
             self.client.cancel(list(futures))
@@ -205,6 +203,13 @@ class DaskRunner:
                     thing.close()
                 except Exception:  # noqa: BLE001 - closing a broken connection must not hide the real error
                     pass
+
+
+def _requested() -> bool:
+    """Whether Ctrl-C was pressed (:func:`dlbench._interrupt.requested`)."""
+    from .._interrupt import requested
+
+    return requested()
 
 
 def append_workers(folder: Path, rows) -> None:
