@@ -314,7 +314,7 @@ BAD4 = [
     (["compare", "--seeds", "0"], "seeds"),
     (["compare", "--test-fraction", "1.5"], "--test-fraction"),
     (["compare", "--budget", "huge"], "budget"),
-    (["compare", "--tune", "momentum"], "momentum"),
+    (["compare", "--tune", "nosuch"], "nosuch"),
     (["compare", "--reach", "speed=3"], "--reach"),
     (["compare", "--reach", "loss"], "--reach"),
     (["compare", "--jobs", "0"], "--jobs"),

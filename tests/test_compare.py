@@ -229,7 +229,7 @@ def test_shipped_experiments_load_and_match_code():
         ("[training]\nseeds = 0\n", "'seeds'"),
         ("[training]\ntest_fraction = 1.5\n", "'test_fraction'"),
         ("[tuning]\nbudget = \"huge\"\n", "'budget'"),
-        ("[tuning]\nparameter = \"momentum\"\n", "line 2"),
+        ("[tuning]\nparameter = \"nosuch\"\n", "line 2"),
         ("[target]\nmetric = \"speed\"\nvalue = 1\n", "speed"),
         ("[target]\nmetric = \"test_loss\"\nvalue = 0.1\n", "test_fraction"),
         ("[[problems]]\nname = \"a\"\nproblem = \"random\"\nsize = 3\n", "line 4"),
