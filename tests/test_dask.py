@@ -206,6 +206,19 @@ def test_resume_continues_on_the_cluster(tmp_path, cluster, monkeypatch):
     assert len(workers) == 8 and not workers.duplicated(["optimizer", "index"]).any()
 
 
+def test_scheduler_local_starts_a_cluster_of_worker_processes(tmp_path):
+    """``--scheduler local``: one single-threaded worker process per core, the local run's files."""
+    pytest.importorskip("distributed")
+    args = ["compare", "gd", "adam", "--epochs", 10, "--seeds", 2, "--no-plots"]
+    remote = invoke(*args, "--out", tmp_path / "dask", "--scheduler", "local")
+    assert remote.exit_code == 0, remote.output
+    local = invoke(*args, "--out", tmp_path / "local")
+    same_results(only(tmp_path / "local"), only(tmp_path / "dask"), ("summary.csv", "curves.csv", "stats.csv"))
+    workers = pd.read_csv(only(tmp_path / "dask") / "workers.csv")
+    assert len(workers) == 4 and os.getpid() not in set(workers["pid"])
+    assert local.exit_code == 0
+
+
 def test_no_dask_is_a_one_line_error(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     result = invoke("compare", "gd", "--epochs", 3, "--no-plots", "--scheduler", "local", "--out", tmp_path)

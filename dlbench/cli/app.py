@@ -694,6 +694,9 @@ def bench(
     writing: Optional[str] = typer.Option(None, "--writing", metavar="SMALL,LARGE",
                                           help="Only time writing results: per-run cost of 'compare gd --epochs 1' "
                                                "with SMALL and LARGE seeds, e.g. 1000,100000."),
+    dask: bool = typer.Option(False, "--dask", help="Only time a study of --dask-runs runs (--epochs each) on one "
+                                                    "thread against two single-threaded Dask workers (needs dlbench[dask])."),
+    dask_runs: int = typer.Option(2000, "--dask-runs", help="Runs of the --dask study."),
 ):
     """Benchmark: compiled kernel vs the plain NumPy reference on the article's problem (same
     process, interleaved runs, medians), with --networks larger networks against NumPy and PyTorch,
@@ -712,6 +715,28 @@ def bench(
         if name != "--jobs" and not 1 <= value <= high:
             raise ConfigError(f"Invalid value for '{name}': must be an integer in [1, {high}]. Got {value!r} instead.")
     console = _console()
+    if dask:
+        if not 1 <= dask_runs <= 10**6:
+            raise ConfigError(f"Invalid value for '--dask-runs': must be an integer in [1, 1000000]. Got {dask_runs!r} instead.")
+        from ..bench.cluster import cluster_speedup
+
+        res = cluster_speedup(dask_runs, epochs)
+        table = Table(title=f"A study on Dask: {res['what']}", box=box.SIMPLE_HEAVY, title_justify="left")
+        for col in ("where", "median", "min", "max", "rounds"):
+            table.add_column(col, justify="right" if col != "where" else "left")
+        for label, key in (("this process, --jobs 1", "local_s"), (f"{res['workers']} Dask workers, 1 thread each", "dask_s")):
+            times = res[key]
+            table.add_row(label, fmt_seconds(sorted(times)[len(times) // 2]), fmt_seconds(min(times)), fmt_seconds(max(times)),
+                          str(len(times)))
+        table.caption = (f"Wall time of the whole compare() (data, training, records; no files), the two alternated, "
+                         f"after an untimed warm-up each. {res['chunks']} chunks. Scheduling overhead (cluster wall time "
+                         f"x workers - seconds inside chunks) per run: {fmt_seconds(res['overhead_per_run_s'])}, "
+                         f"{100 * res['overhead_share']:.1f}% of the work per run. Identical results: "
+                         f"{res['identical_results']}.")
+        console.print(table)
+        console.print(f"Speed-up of {res['workers']} Dask workers over --jobs 1: [bold]{res['speedup']:.2f}×[/bold] "
+                      "(ratio of medians)")
+        return
     if writing is not None:
         small, sep, large = writing.partition(",")
         if not (sep and small.strip().isdigit() and large.strip().isdigit() and 1 <= int(small) < int(large) <= 10**7):
