@@ -19,32 +19,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 import dlbench
-from dlbench.cli import app
 from dlbench.study import distributed as D
 
-runner = CliRunner()
-TIMINGS = ("train_seconds", "train_seconds_std", "seconds_per_epoch", "compile_seconds", "seconds_to_target",
-           "time_ratio", "time_ratio_std", "elapsed_s", "train_seconds_mean", "train_seconds_min", "train_seconds_max",
-           "train_seconds_ci_low", "train_seconds_ci_high")
+from test_resume import invoke, only, untimed  # the same helpers as the resume tests
+
 STARTUP_SECONDS = 90
 """Most seconds to wait for the scheduler and the workers on a loaded machine."""
-
-
-def invoke(*args):
-    return runner.invoke(app, [str(a) for a in args])
-
-
-def only(root: Path) -> Path:
-    (folder,) = list(root.iterdir())
-    return folder
-
-
-def untimed(folder: Path, name: str) -> str:
-    frame = pd.read_csv(folder / name, dtype=str, keep_default_na=False)
-    return frame.drop(columns=[c for c in frame.columns if c in TIMINGS]).to_csv(index=False)
 
 
 def same_results(a: Path, b: Path, names=("summary.csv", "curves.csv", "tuning.csv", "stats.csv")):
@@ -95,11 +77,12 @@ class Cluster:
             client.wait_for_workers(n, timeout=STARTUP_SECONDS)
 
     def stop(self) -> None:
+        """SIGTERM to every process (workers first), SIGKILL to any still there after 3 s."""
         for proc in reversed(self.procs):
             if proc.poll() is None:
                 proc.terminate()
-        deadline = time.monotonic() + 15
-        for proc in self.procs:
+        deadline = time.monotonic() + 3
+        for proc in reversed(self.procs):
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
@@ -206,16 +189,18 @@ def test_resume_continues_on_the_cluster(tmp_path, cluster, monkeypatch):
     assert len(workers) == 8 and not workers.duplicated(["optimizer", "index"]).any()
 
 
-def test_scheduler_local_starts_a_cluster_of_worker_processes(tmp_path):
-    """``--scheduler local``: one single-threaded worker process per core, the local run's files."""
+def test_scheduler_local_starts_a_cluster_of_worker_processes(tmp_path, monkeypatch):
+    """``--scheduler local``: one single-threaded worker process per core (one core here, to keep
+    the test short), the local run's files."""
     pytest.importorskip("distributed")
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
     args = ["compare", "gd", "adam", "--epochs", 10, "--seeds", 2, "--no-plots"]
     remote = invoke(*args, "--out", tmp_path / "dask", "--scheduler", "local")
     assert remote.exit_code == 0, remote.output
     local = invoke(*args, "--out", tmp_path / "local")
     same_results(only(tmp_path / "local"), only(tmp_path / "dask"), ("summary.csv", "curves.csv", "stats.csv"))
     workers = pd.read_csv(only(tmp_path / "dask") / "workers.csv")
-    assert len(workers) == 4 and os.getpid() not in set(workers["pid"])
+    assert len(workers) == 4 and len(set(workers["pid"])) == 1 and os.getpid() not in set(workers["pid"])
     assert local.exit_code == 0
 
 

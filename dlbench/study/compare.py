@@ -734,25 +734,23 @@ def _select(trials) -> dict:
 def select_trials(rows) -> dict:
     """For each (problem, run): the trial with the lowest final validation loss (a diverged or
     non-finite trial scores +inf; ties go to the earlier trial). ``rows`` as for :func:`select_rows`."""
-    best: dict = {}
-    for row in rows:
-        loss, trial = float(row["val_loss"]), int(row["trial"])
-        score = np.inf if bool(row["diverged"]) or not np.isfinite(loss) else loss
-        key = (str(row["problem"]), str(row["optimizer"]))
-        if key not in best or (score, trial) < best[key]:
-            best[key] = (score, trial)
-    return {key: trial for key, (_, trial) in best.items()}
+    return _best(rows, lambda row: int(row["trial"]))
 
 
 def select_rows(rows) -> dict:
     """For each (problem, run): the learning rate with the lowest final validation loss (a
     diverged or non-finite trial scores +inf; ties go to the smaller rate). ``rows`` are trials
     as :class:`Done` holds them."""
+    return _best(rows, lambda row: float(row["lr"]))
+
+
+def _best(rows, pick) -> dict:
+    """For each (problem, run): ``pick(row)`` of its row with the lowest score, ties to the lowest pick."""
     best: dict = {}
     for row in rows:
-        lr, loss = float(row["lr"]), float(row["val_loss"])
+        value, loss = pick(row), float(row["val_loss"])
         score = np.inf if bool(row["diverged"]) or not np.isfinite(loss) else loss
         key = (str(row["problem"]), str(row["optimizer"]))
-        if key not in best or (score, lr) < best[key]:
-            best[key] = (score, lr)
-    return {key: lr for key, (_, lr) in best.items()}
+        if key not in best or (score, value) < best[key]:
+            best[key] = (score, value)
+    return {key: value for key, (_, value) in best.items()}

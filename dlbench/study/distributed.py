@@ -29,6 +29,7 @@ import math
 import os
 import re
 import time
+import uuid
 from pathlib import Path
 
 from ..errors import ConfigError, DlbenchError, invalid
@@ -50,6 +51,8 @@ the repetition), the chunk it ran in (a number in the order chunks were made), t
 address, its host name and process id, and how that process got its kernels for this chunk
 (``compiled``, ``cache``, or ``already loaded`` after its first chunk)."""
 CONNECT_SECONDS = 30
+POLL_SECONDS = 0.25
+"""How often the client checks for Ctrl-C while it waits for chunks."""
 _ADDRESS = re.compile(r"^(tcp|tls|ucx|inproc|ws|wss)://[^\s/]+$")
 
 
@@ -128,8 +131,12 @@ class DaskRunner:
         self.on_chunk = None
         try:
             if address == LOCAL:
-                self.cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                                            dashboard_address=None, silence_logs=logging.ERROR)
+                import warnings
+
+                with warnings.catch_warnings():  # "port 8787 is in use": another cluster's, and no dashboard here
+                    warnings.simplefilter("ignore")
+                    self.cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                                                dashboard_address=None, silence_logs=logging.ERROR)
                 self.client = Client(self.cluster, timeout=CONNECT_SECONDS)
             else:
                 self.client = Client(address, timeout=CONNECT_SECONDS)
@@ -152,7 +159,8 @@ class DaskRunner:
         return self
 
     def __call__(self, tasks, work, jobs: int, on_done, cost=None) -> None:
-        from distributed import as_completed
+        from distributed import TimeoutError as DaskTimeout
+        from distributed import wait
 
         if not tasks:
             return
@@ -166,33 +174,43 @@ class DaskRunner:
         for chunk in chunk_tasks(tasks, workers, self.chunk_size):
             items = [(t, self.data[t.problem.name, t.repetition]) for t in chunk]
             future = self.client.submit(run_chunk, self.experiment, self.repeat, items, pure=False,
-                                        key=f"dlbench-chunk-{self.chunks_made}-{os.getpid()}-{id(self)}")
+                                        key=f"dlbench-chunk-{self.chunks_made}-{uuid.uuid4().hex}")
             futures[future] = self.chunks_made
             self.chunks_made += 1
         seen: set = set()
+        pending = set(futures)
         try:
-            for future in as_completed(list(futures)):
-                out = future.result()
-                self.busy_seconds += out["seconds"]
-                rows = []
-                for record in out["records"]:
-                    task = record.task
-                    if task.index in seen:  # a chunk Dask ran twice: keep the first
+            with self.client.as_current():
+                while pending:
+                    if _requested():  # Ctrl-C: polled, as the kernels poll it
+                        raise KeyboardInterrupt
+                    try:
+                        done, pending = wait(list(pending), timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
+                    except (TimeoutError, DaskTimeout):
                         continue
-                    seen.add(task.index)
-                    on_done(task, record)
-                    rows.append(["trial" if task.trial is not None else "final", task.problem.name, task.run.name,
-                                 task.trial if task.trial is not None else task.repetition, futures[future],
-                                 out["worker"], out["host"], out["pid"], out["compile_source"]])
-                if rows and self.on_chunk is not None:
-                    self.on_chunk(rows)
-                if _requested():
-                    raise KeyboardInterrupt
+                    for future in sorted(done, key=futures.get):
+                        self._accept(future.result(), futures[future], seen, on_done)
         except KeyboardInterrupt:
             self.client.cancel(list(futures))
             raise
         finally:
             self.wall_seconds += time.perf_counter() - start
+
+    def _accept(self, out: dict, chunk: int, seen: set, on_done) -> None:
+        """Hand a chunk's records to ``on_done`` (each task once) and its rows to ``on_chunk``."""
+        self.busy_seconds += out["seconds"]
+        rows = []
+        for record in out["records"]:
+            task = record.task
+            if task.index in seen:  # a chunk Dask ran twice: keep the first
+                continue
+            seen.add(task.index)
+            on_done(task, record)
+            rows.append(["trial" if task.trial is not None else "final", task.problem.name, task.run.name,
+                         task.trial if task.trial is not None else task.repetition, chunk,
+                         out["worker"], out["host"], out["pid"], out["compile_source"]])
+        if rows and self.on_chunk is not None:
+            self.on_chunk(rows)
 
     def close(self) -> None:
         client, cluster = getattr(self, "client", None), self.cluster
