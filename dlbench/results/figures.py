@@ -784,6 +784,61 @@ def _profile_figure(results: Results, folder: Path, formats=DEFAULT_FORMATS) -> 
 
 
 
+def figure_stems(results: Results) -> list[str]:
+    """The figures :func:`write_figures` draws for ``results``, by file stem."""
+    stems = ["loss"]
+    curves = results.curves
+    for kind in ("accuracy", "r2"):
+        if any(results.is_regression(p) == (kind == "r2") and curves.loc[curves["problem"] == p, kind].notna().any()
+               for p in results.problems):
+            stems.append(kind)
+    if results.tuning is not None and not results.tuning.empty:
+        stems.append("lr_sensitivity")
+    if results.profile is not None and not results.profile.empty:
+        stems.append("profile")
+    return stems
+
+
+def draw_in_background(results: Results, formats=DEFAULT_FORMATS) -> list[str]:
+    """Start a detached process that draws ``results``' figures into its folder, and return the
+    names of the files it will write. Each file appears complete or not at all (drawn beside,
+    then renamed); if drawing fails the process writes ``figures-error.txt`` there instead.
+    The process outlives the command and ignores its Ctrl-C (a session of its own)."""
+    import os
+    import subprocess
+    import sys
+
+    formats = parse_formats(",".join(formats))
+    (results.folder / _ERROR_FILE).unlink(missing_ok=True)
+    subprocess.Popen([sys.executable, "-m", "dlbench.results.figures", str(results.folder), ",".join(formats)],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                     start_new_session=True, close_fds=True, cwd=os.getcwd())
+    return [f"{stem}.{ext}" for stem in figure_stems(results) for ext in formats]
+
+
+_ERROR_FILE = "figures-error.txt"
+
+
+def _main(argv: list[str]) -> int:
+    """``python -m dlbench.results.figures FOLDER [FORMATS]``: the background drawing process."""
+    folder = Path(argv[0])
+    try:
+        write_figures(folder, formats=argv[1] if len(argv) > 1 else DEFAULT_FORMATS)
+        return 0
+    except Exception as exc:  # nobody is watching: leave the reason beside the results
+        import os
+        import tempfile
+
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{_ERROR_FILE}.", dir=folder)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(f"Drawing the figures failed: {exc}\n")
+            os.replace(tmp, folder / _ERROR_FILE)
+        except OSError:
+            pass
+        return 1
+
+
 def write_figures(results: Results | str | Path, folder: str | Path | None = None, formats=DEFAULT_FORMATS) -> list[Path]:
     """Write every figure that ``results`` supports into ``folder`` (default: the results folder),
     in each of ``formats`` (``"png"``, ``"svg"``, ``"pdf"``; default PNG and SVG).
@@ -811,3 +866,9 @@ def write_figures(results: Results | str | Path, folder: str | Path | None = Non
     if results.profile is not None and not results.profile.empty:
         paths += _profile_figure(results, folder, formats)
     return paths
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(_main(sys.argv[1:]))
