@@ -788,6 +788,24 @@ def bench(
                          "Includes Python start-up, imports, kernel compile or cache load, training and writing results. "
                          f"Figures add {fmt_seconds(st['plots_add_s'])} (difference of the medians).")
         console.print(table)
+        from ..bench.figures import figure_time
+
+        ft = figure_time()
+        table = Table(title="Figures: warm 'dlbench compare all' in new processes", box=box.SIMPLE_HEAVY,
+                      title_justify="left")
+        for col in ("figures", "command returns", "figures on disk", "adds", "runs"):
+            table.add_column(col, justify="left" if col == "figures" else "right")
+        table.add_row("none (--no-plots)", fmt_seconds(ft["no_plots"]["median_s"]), "", "", str(ft["no_plots"]["runs"]))
+        table.add_row("drawn, waited for (--wait-plots)", fmt_seconds(ft["wait"]["median_s"]),
+                      fmt_seconds(ft["wait"]["median_s"]), fmt_seconds(ft["wait_adds_s"]), str(ft["wait"]["runs"]))
+        table.add_row("drawn in the background (--background-plots)", fmt_seconds(ft["background"]["median_s"]),
+                      fmt_seconds(ft["background_ready"]["median_s"]), fmt_seconds(ft["background_adds_s"]),
+                      str(ft["background"]["runs"]))
+        table.caption = ("Medians of rounds that run the three one after the other (the kernel cache warm); 'adds': "
+                         "the command's median minus that of --no-plots; 'figures on disk': from the command's start "
+                         "until the last of loss.png/svg and accuracy.png/svg is there. A terminal draws in the "
+                         "background by default.")
+        console.print(table)
     if jobs:
         if jobs < 2:
             raise ConfigError(f"Invalid value for '--jobs': must be an integer >= 2. Got {jobs!r} instead.")
