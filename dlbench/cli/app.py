@@ -678,6 +678,7 @@ class ExportFormat(str, Enum):
     json = "json"
     markdown = "markdown"
     latex = "latex"
+    html = "html"
 
 
 @app.command()
@@ -688,8 +689,8 @@ def export(
     to: Optional[Path] = typer.Option(None, "--to", help="Where to write [default: inside the results folder]."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --to file (never a results file)."),
 ):
-    """Export a results folder: tidy CSV, JSON, a Markdown report (report.md with figures) or a
-    LaTeX booktabs table."""
+    """Export a results folder: tidy CSV, JSON, a Markdown report (report.md with figures), a
+    LaTeX booktabs table, or one self-contained HTML page (report.html: inline figures, sortable tables)."""
     from ..results.export import EXPORTERS
     from ..results.reader import load_results
 
