@@ -20,9 +20,9 @@ def drawn(tmp_path_factory):
     figures, paths = {}, {}
     save = plots._save
 
-    def keep(fig, folder, stem):
+    def keep(fig, folder, stem, *formats):
         figures[(folder.name, stem)] = fig
-        return save(fig, folder, stem)
+        return save(fig, folder, stem, *formats)
 
     plots._save = keep
     try:
@@ -106,8 +106,8 @@ def test_style_mapping_is_deterministic_and_distinct():
     assert list(mixed) == ["adam", "alpha", "zeta"]
     assert mixed["adam"] == styles["adam"]
     n = len(names)
-    assert mixed["alpha"] == (plots.COLORS[n % 10], plots.LINESTYLES[(n // 10) % 4])
-    assert mixed["zeta"] == (plots.COLORS[(n + 1) % 10], plots.LINESTYLES[((n + 1) // 10) % 4])
+    assert mixed["alpha"] == (plots.COLORS[n % 20], plots.LINESTYLES[(n // 10) % 4])
+    assert mixed["zeta"] == (plots.COLORS[(n + 1) % 20], plots.LINESTYLES[((n + 1) // 10) % 4])
 
 
 def test_diverged_runs_end_with_an_x(drawn):
@@ -135,7 +135,7 @@ def test_figures_say_what_they_show(drawn):
     assert epoch_ax.get_yscale() == "log" and epoch_ax.get_xlabel() == "epoch"
     assert time_ax.get_xlabel() == "training time (s, log scale)" and time_ax.get_xscale() == "log"
     assert "random" in epoch_ax.get_title()
-    assert fig.legends[0].get_title().get_text() == "mean over 3 seeds, band: min–max"
+    assert fig.legends[0].get_title().get_text() == "mean over 3 seeds, band: min–max\nof the best 5 (listed first)"
     assert figures["single_seed"]["loss"].legends[0].get_title().get_text() == "1 seed"
     test_fig = figures["with_test"]["loss"]
     assert [ax.get_title() for ax in test_fig.axes][-1] == "random: test loss vs epoch"

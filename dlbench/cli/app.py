@@ -319,9 +319,12 @@ def _drop_if_empty(folder) -> None:
         pass
 
 
-def _finish(console, comparison, folder: Path, plots: bool) -> None:
+def _finish(console, comparison, folder: Path, plots: bool, formats: Optional[str] = None,
+            background: Optional[bool] = None) -> None:
     """Print the tables from the saved files (exactly what ``dlbench show`` prints), draw the
-    figures, and say where everything is."""
+    figures (in ``formats``; in a background process when ``background``, by default when the
+    output is a terminal), and say where everything is: the "Saved" line names only files that
+    are there."""
     from ..results.tables import print_results
     from ..results.reader import load_results
 
@@ -333,15 +336,36 @@ def _finish(console, comparison, folder: Path, plots: bool) -> None:
         raise typer.Exit(130)
     results = load_results(folder)
     print_results(console, results)
+    pending = []
     if plots:
-        from ..results.figures import write_figures
+        from ..results import figures
 
-        write_figures(results)
+        if background if background is not None else console.is_terminal:
+            pending = figures.draw_in_background(results, figures.parse_formats(formats))
+        else:
+            figures.write_figures(results, formats=figures.parse_formats(formats))
     console.print(f"Saved [bold]{_escape(str(folder))}[/bold]: {_escape(_files(folder))}")
+    if pending:
+        console.print(_escape(f"Figures: {', '.join(pending)} are being drawn in the background into {folder} "
+                              "(each appears complete, in a few seconds)."))
     if comparison.interrupted:
         _err(_escape(f"Interrupted: kept the {len(comparison.finished)} of {comparison.planned} runs that finished, "
                      f"in {folder}."))
         raise typer.Exit(130)
+
+
+def _figure_formats(formats: Optional[str]) -> tuple:
+    from ..results.figures import parse_formats
+
+    return parse_formats(formats)
+
+
+def _formats_ok(formats: Optional[str]) -> None:
+    """Check --format before any training (a bad one is a one-line error, not lost work)."""
+    if formats is not None:
+        from ..results.figures import parse_formats
+
+        parse_formats(formats)
 
 
 def _has_runs(folder: Path) -> bool:
@@ -390,6 +414,10 @@ _CHUNK = typer.Option(None, "--chunk-size", help="With --scheduler: trainings pe
 _REPEAT = typer.Option(None, "--repeat", help="Timing repeats per run [default: 3 with one seed, else 1].")
 _OUT = typer.Option(Path("results"), "--out", help="Folder under which a new results folder is written.")
 _NO_PLOTS = typer.Option(False, "--no-plots", help="Do not draw loss.png/svg and the other figures.")
+_FIG_FORMAT = typer.Option(None, "--format", help="Figure formats, comma-separated: png, svg, pdf [default: png,svg].")
+_BACKGROUND = typer.Option(None, "--background-plots/--wait-plots",
+                           help="Draw the figures in a background process once the tables are printed, or wait "
+                                "for them [default: background on a terminal, else wait].")
 
 
 @app.command()
@@ -427,11 +455,14 @@ def run(
     chunk_size: Optional[int] = _CHUNK,
     out: Path = _OUT,
     no_plots: bool = _NO_PLOTS,
+    fig_format: Optional[str] = _FIG_FORMAT,
+    background_plots: Optional[bool] = _BACKGROUND,
 ):
     """Train the network with one optimizer and print a summary (and statistics over --seeds).
 
     Example: dlbench run --optimizer adam --lr 0.01 --param beta2=0.99 --schedule cosine
     """
+    _formats_ok(fig_format)
     from dataclasses import replace
 
     from ..study.experiment import Run
@@ -449,7 +480,7 @@ def run(
     exp = replace(exp, runs=(the_run,), lr=exp.lr if lr is None else lr, tune=None)
     comparison, folder, console = _run_comparison(ctx, exp, None, None, jobs, out, "run", scheduler=scheduler,
                                                   chunk_size=chunk_size)
-    _finish(console, comparison, folder, not no_plots)
+    _finish(console, comparison, folder, not no_plots, fig_format, background_plots)
 
 
 @app.command()
@@ -490,12 +521,15 @@ def compare(
     repeat: Optional[int] = _REPEAT,
     out: Path = _OUT,
     no_plots: bool = _NO_PLOTS,
+    fig_format: Optional[str] = _FIG_FORMAT,
+    background_plots: Optional[bool] = _BACKGROUND,
 ):
     """Train several optimizers on the same data from the same start and compare them.
 
     Examples: dlbench compare all; dlbench compare gd sgd adam --epochs 500 --seeds 10;
     dlbench compare all --seeds 10 --tune lr --budget small; dlbench compare --experiment experiments/suite.toml
     """
+    _formats_ok(fig_format)
     exp = _experiment(
         experiment, problem=problem.value if problem else None, samples=samples, features=features, noise=noise,
         data=data, target=target, reach=reach, budget=budget, hidden=hidden, classes=classes, task=task,
@@ -512,7 +546,7 @@ def compare(
                                  for r in exp.runs))
     comparison, folder, console = _run_comparison(ctx, exp, list(names or []), repeat, jobs, out, "compare",
                                                   scheduler=scheduler, chunk_size=chunk_size)
-    _finish(console, comparison, folder, not no_plots)
+    _finish(console, comparison, folder, not no_plots, fig_format, background_plots)
 
 
 @app.command()
@@ -524,19 +558,22 @@ def resume(
                                             "or tcp://HOST:PORT [default: where the comparison ran]."),
     chunk_size: Optional[int] = _CHUNK,
     no_plots: bool = _NO_PLOTS,
+    fig_format: Optional[str] = _FIG_FORMAT,
+    background_plots: Optional[bool] = _BACKGROUND,
 ):
     """Continue an interrupted or killed comparison in its folder: runs only what had not
     finished, and ends with the files an uninterrupted comparison writes (timings aside).
 
     Example: dlbench resume results/20261127-101500-compare-1a2b
     """
+    _formats_ok(fig_format)
     from ..study.resume import plan_resumption
 
     plan = plan_resumption(folder)
     comparison, folder, console = _run_comparison(ctx, plan.experiment, None, plan.repeat, plan.jobs, None,
                                                   plan.extra.get("kind", "compare"), resume=plan, scheduler=scheduler,
                                                   chunk_size=chunk_size)
-    _finish(console, comparison, folder, not no_plots)
+    _finish(console, comparison, folder, not no_plots, fig_format, background_plots)
 
 
 class ListWhat(str, Enum):
@@ -614,18 +651,21 @@ def list_(what: ListWhat = typer.Argument(ListWhat.all, help="What to list.")):
 def show(
     folder: Path = typer.Argument(..., help="A results folder (e.g. results/20261127-101500-compare-1a2b)."),
     plots: bool = typer.Option(False, "--plots", help="Also (re)draw the figures into the folder."),
+    fig_format: Optional[str] = typer.Option(None, "--format", help="With --plots: figure formats, comma-separated: "
+                                                                   "png, svg, pdf [default: png,svg]."),
 ):
     """Print the tables of a past run or comparison again, from its saved files (no training)."""
     from ..results.tables import print_results
     from ..results.reader import load_results
 
+    _formats_ok(fig_format)
     console = _console()
     results = load_results(folder)
     print_results(console, results)
     if plots:
         from ..results.figures import write_figures
 
-        paths = write_figures(results)
+        paths = write_figures(results, formats=_figure_formats(fig_format))
         console.print("Figures: " + _escape(", ".join(str(p) for p in paths)))
 
 
@@ -657,6 +697,7 @@ class ExportFormat(str, Enum):
     json = "json"
     markdown = "markdown"
     latex = "latex"
+    html = "html"
 
 
 @app.command()
@@ -667,8 +708,8 @@ def export(
     to: Optional[Path] = typer.Option(None, "--to", help="Where to write [default: inside the results folder]."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --to file (never a results file)."),
 ):
-    """Export a results folder: tidy CSV, JSON, a Markdown report (report.md with figures) or a
-    LaTeX booktabs table."""
+    """Export a results folder: tidy CSV, JSON, a Markdown report (report.md with figures), a
+    LaTeX booktabs table, or one self-contained HTML page (report.html: inline figures, sortable tables)."""
     from ..results.export import EXPORTERS
     from ..results.reader import load_results
 
@@ -791,6 +832,24 @@ def bench(
         table.caption = (f"--help imports Numba: {st['help_imports_numba']}; pandas: {st['help_imports_pandas']}. "
                          "Includes Python start-up, imports, kernel compile or cache load, training and writing results. "
                          f"Figures add {fmt_seconds(st['plots_add_s'])} (difference of the medians).")
+        console.print(table)
+        from ..bench.figures import figure_time
+
+        ft = figure_time()
+        table = Table(title="Figures: warm 'dlbench compare all' in new processes", box=box.SIMPLE_HEAVY,
+                      title_justify="left")
+        for col in ("figures", "command returns", "figures on disk", "adds", "runs"):
+            table.add_column(col, justify="left" if col == "figures" else "right")
+        table.add_row("none (--no-plots)", fmt_seconds(ft["no_plots"]["median_s"]), "", "", str(ft["no_plots"]["runs"]))
+        table.add_row("drawn, waited for (--wait-plots)", fmt_seconds(ft["wait"]["median_s"]),
+                      fmt_seconds(ft["wait"]["median_s"]), fmt_seconds(ft["wait_adds_s"]), str(ft["wait"]["runs"]))
+        table.add_row("drawn in the background (--background-plots)", fmt_seconds(ft["background"]["median_s"]),
+                      fmt_seconds(ft["background_ready"]["median_s"]), fmt_seconds(ft["background_adds_s"]),
+                      str(ft["background"]["runs"]))
+        table.caption = ("Medians of rounds that run the three one after the other (the kernel cache warm); 'adds': "
+                         "the command's median minus that of --no-plots; 'figures on disk': from the command's start "
+                         "until the last of loss.png/svg and accuracy.png/svg is there. A terminal draws in the "
+                         "background by default.")
         console.print(table)
     if jobs:
         if jobs < 2:

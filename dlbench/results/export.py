@@ -8,7 +8,9 @@
 - ``json``: ``results.json`` with ``config``, ``summary``, ``stats`` (and ``tuning``,
   ``profile``) as lists of records, NaN and infinities written as ``null``;
 - ``markdown``: ``report.md``, the configuration, the tables and links to the figures;
-- ``latex``: ``table.tex``, a ``booktabs`` table of the statistics over seeds.
+- ``latex``: ``table.tex``, a ``booktabs`` table of the statistics over seeds;
+- ``html``: ``report.html``, one self-contained page (inline SVG figures, sortable tables, the
+  configuration; nothing fetched), :mod:`dlbench.results.html`.
 
 ``to`` is a folder (the file gets its default name) or, except for ``csv``, a file path; by
 default everything goes into the results folder itself. Figures are drawn by
@@ -27,7 +29,7 @@ from ..errors import DlbenchError
 from .writer import write_csv_atomic, write_text_atomic
 from .reader import Results, load_results
 
-__all__ = ["EXPORTERS", "Exporter", "export", "latex_escape", "export_csv", "export_json", "export_markdown", "export_latex", "FIGURES"]
+__all__ = ["EXPORTERS", "Exporter", "export", "latex_escape", "export_csv", "export_json", "export_markdown", "export_latex", "export_html", "FIGURES"]
 
 Exporter = Callable[..., "list[Path]"]
 """``exporter(results, to=None, force=False) -> list[Path]``: the signature every exporter has."""
@@ -427,7 +429,15 @@ def export_latex(results: Results | str | Path, to: str | Path | None = None, fo
     return [path]
 
 
-EXPORTERS: dict[str, Exporter] = {"csv": export_csv, "json": export_json, "markdown": export_markdown, "latex": export_latex}
+def export_html(results: Results | str | Path, to: str | Path | None = None, force: bool = False) -> list[Path]:
+    """``report.html``: one self-contained page (:mod:`dlbench.results.html`)."""
+    from .html import export_html as _export_html
+
+    return _export_html(_results(results), to, force)
+
+
+EXPORTERS: dict[str, Exporter] = {"csv": export_csv, "json": export_json, "markdown": export_markdown, "latex": export_latex,
+                                  "html": export_html}
 """Format name to exporter; each is ``exporter(results, to=None) -> list[Path]``."""
 
 

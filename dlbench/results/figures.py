@@ -21,15 +21,19 @@ from pathlib import Path
 
 from .reader import Results, load_results, ordered_labels
 
-__all__ = ["write_figures", "optimizer_styles", "COLORS", "LINESTYLES"]
+__all__ = ["write_figures", "optimizer_styles", "table_order", "tuned_parameters", "parse_formats", "COLORS", "LINESTYLES", "FORMATS"]
 
-COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
-"""Matplotlib's tab10 palette, cycled."""
+COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+          "#0000ff", "#ff1eff", "#004b1e", "#5a00a5", "#ff0078", "#78004b", "#966900", "#0069ff", "#96b478", "#ff8787")
+"""20 colours that stay apart (CIELAB distance above 27 for every pair) and visible on white
+(lightness 25 to 72): Matplotlib's tab10, then ten more chosen greedily to be the farthest from
+all the colours before them."""
 LINESTYLES = ("-", "--", ":", "-.")
-"""Line styles, changed each time the colours cycle (so 40 optimizers stay distinct)."""
+"""Line styles, changed every ten colours: with the 20 colours, 40 optimizers stay distinct."""
 
-_MAX_POINTS = 2000  # points per drawn line; longer curves are thinned keeping each stretch's extremes
-_LEGEND_RIGHT = 8  # legend right of the panels up to this many entries (or with one column of panels), else below
+_MAX_POINTS = 900  # points per drawn line (about two per pixel column of a panel); longer curves are thinned
+_BANDS_MAX = 8  # with more lines than this, only the best _BANDS_BEST (table order) get a min-max band
+_BANDS_BEST = 5
 
 
 def optimizer_styles(labels) -> dict[str, tuple[str, str]]:
@@ -46,8 +50,27 @@ def optimizer_styles(labels) -> dict[str, tuple[str, str]]:
     styles = {}
     for label in labels:
         i = registered.index(label) if label in OPTIMIZERS else len(registered) + others.index(label)
-        styles[label] = (COLORS[i % len(COLORS)], LINESTYLES[(i // len(COLORS)) % len(LINESTYLES)])
+        styles[label] = (COLORS[i % len(COLORS)], LINESTYLES[(i // 10) % len(LINESTYLES)])
     return styles
+
+
+def table_order(results: Results, problems=None) -> list[str]:
+    """The optimizers in the order of the results tables (what ``dlbench show`` prints, best
+    first): the rows of ``stats`` with several seeds, of ``summary`` with one. Over several
+    problems, by the mean position in their tables (ties: the first problem's order). Labels
+    absent from the tables (tuned only) follow in the registry's order."""
+    table = results.aggregate() if results.seeds > 1 else results.summary
+    problems = list(problems) if problems is not None else results.problems
+    positions: dict[str, list[int]] = {}
+    first: list[str] = []
+    for problem in problems:
+        rows = table[table["problem"].astype(str) == str(problem)]
+        names = list(dict.fromkeys(str(o) for o in rows["optimizer"]))
+        for k, name in enumerate(names):
+            positions.setdefault(name, []).append(k)
+        first += [n for n in names if n not in first]
+    order = sorted(positions, key=lambda n: (sum(positions[n]) / len(positions[n]), first.index(n)))
+    return order + [n for n in ordered_labels(results.optimizers) if n not in positions]
 
 
 # --- data preparation ----------------------------------------------------------------------------
@@ -71,6 +94,26 @@ def _thin(y):
     base = np.arange(buckets) * stride
     index = np.unique(np.concatenate([[0, n - 1], base + low, base + high]))
     return index[index < n]
+
+
+_BAND_POINTS = 80  # points along each edge of a shaded band: its outline, not its noise
+
+
+def _envelope(x, low, high, points: int = _BAND_POINTS):
+    """``(x, low, high)`` of a band thinned to about ``points`` stretches: each stretch's lowest
+    low and highest high at its first and last x (a filled band never shrinks by thinning)."""
+    import numpy as np
+
+    n = x.size
+    if n <= 2 * points:
+        return x, low, high
+    stride = -(-n // points)
+    starts = np.arange(0, n, stride)
+    ends = np.minimum(starts + stride, n) - 1
+    lo = np.minimum.reduceat(np.where(np.isnan(low), np.inf, low), starts)
+    hi = np.maximum.reduceat(np.where(np.isnan(high), -np.inf, high), starts)
+    xs = np.column_stack([x[starts], x[ends]]).ravel()
+    return xs, np.repeat(lo, 2), np.repeat(hi, 2)
 
 
 class _Band:
@@ -191,8 +234,11 @@ def _label(name: str, band: _Band | None) -> str:
 
 # --- drawing -------------------------------------------------------------------------------------
 
-def _draw(ax, bands: dict[str, _Band], styles, x: str, log_y: bool, y_top: float | None):
-    """One line (and band) per optimizer; a diverged run ends with an ``x`` (kept inside the axes)."""
+def _draw(ax, bands: dict[str, _Band], styles, x: str, log_y: bool, y_top: float | None, order: list[str],
+          banded: set[str] | None = None):
+    """One line per optimizer (and a min-max band for those in ``banded``, default all), drawn
+    from the last of ``order`` to the first so the best lie on top; a diverged run ends with an
+    ``x`` (kept inside the axes)."""
     import numpy as np
 
     def mark(xs, ys, color):
@@ -200,8 +246,9 @@ def _draw(ax, bands: dict[str, _Band], styles, x: str, log_y: bool, y_top: float
         ax.plot([xs[-1]], [last_y], marker="x", markersize=9, markeredgewidth=2.2, color=color, linestyle="none",
                 clip_on=False, zorder=5)
 
-    alpha = 0.18 if len(bands) <= 6 else 0.08  # many overlapping bands turn to mud
-    for name, band in bands.items():
+    alpha = 0.18 if len(bands) <= 6 else 0.12
+    for name in reversed([n for n in order if n in bands] + [n for n in bands if n not in order]):
+        band = bands[name]
         color, style = styles[name]
         xs = band.epochs if x == "epoch" else band.seconds
         keep = np.ones(xs.size, dtype=bool) if x == "epoch" else np.isfinite(xs) & (xs > 0)
@@ -209,16 +256,19 @@ def _draw(ax, bands: dict[str, _Band], styles, x: str, log_y: bool, y_top: float
             idx = np.nonzero(keep)[0]
             thin = idx[_thin(band.mean[idx])]
             ax.plot(xs[thin], band.mean[thin], color=color, linestyle=style, linewidth=1.4, label=name)
-            if band.n_seeds - (0 if band.all_diverged else band.n_diverged) > 1:
-                ax.fill_between(xs[thin], band.low[thin], band.high[thin], color=color, alpha=alpha, linewidth=0)
+            if band.n_seeds - (0 if band.all_diverged else band.n_diverged) > 1 and (banded is None or name in banded):
+                ex, elow, ehigh = _envelope(xs[idx], band.low[idx], band.high[idx])
+                ax.fill_between(ex, elow, ehigh, color=color, alpha=alpha, linewidth=0)
             if band.all_diverged:
                 mark(xs[idx], band.mean[idx], color)
         for epochs, values, seconds in band.lost:  # diverged seeds of an otherwise healthy run
             xs = epochs if x == "epoch" else seconds
             keep = np.isfinite(xs) & ((xs > 0) if x != "epoch" else True)
             if keep.any():
-                ax.plot(xs[keep], values[keep], color=color, linestyle=style, linewidth=0.8, alpha=0.7)
-                mark(xs[keep], values[keep], color)
+                idx = np.nonzero(keep)[0]
+                idx = idx[_thin(values[idx])]
+                ax.plot(xs[idx], values[idx], color=color, linestyle=style, linewidth=0.8, alpha=0.7)
+                mark(xs[idx], values[idx], color)
     if log_y:
         ax.set_yscale("log")
         _log_ticks(ax.yaxis)
@@ -227,6 +277,63 @@ def _draw(ax, bands: dict[str, _Band], styles, x: str, log_y: bool, y_top: float
         _log_ticks(ax.xaxis)
     ax.grid(True, which="major", alpha=0.3)
     ax.grid(True, which="minor", axis="y", alpha=0.1)
+
+
+def _inset(ax, bands: dict[str, _Band], styles, x: str, outliers: set[str]):
+    """A small panel in the lower left corner of ``ax`` (where loss curves seldom are) with every run at the full range: the runs off the
+    main panel's scale (``outliers``) in their colours, the others thin and grey."""
+    import numpy as np
+
+    ins = ax.inset_axes([0.07, 0.05, 0.32, 0.3])
+    lows, highs = [], []
+    for name, band in bands.items():
+        xs = band.epochs if x == "epoch" else band.seconds
+        keep = np.isfinite(band.mean) & (band.mean > 0) & (np.isfinite(xs) & (xs > 0) if x != "epoch" else True)
+        if not keep.any():
+            continue
+        idx = np.nonzero(keep)[0]
+        idx = idx[_thin(band.mean[idx])[:: 4 if name not in outliers else 1]]
+        if name in outliers:
+            ins.plot(xs[idx], band.mean[idx], color=styles[name][0], linestyle=styles[name][1], linewidth=1.2, zorder=3)
+        else:
+            ins.plot(xs[idx], band.mean[idx], color="#aaaaaa", linewidth=0.6)
+        lows.append(band.mean[idx].min())
+        highs.append(band.mean[idx].max())
+    ins.set_yscale("log")
+    if x == "seconds":
+        ins.set_xscale("log")
+    if lows:
+        ins.set_ylim(min(lows) / 2, max(highs) * 2)
+    ins.yaxis.set_major_locator(_decades(min(lows) if lows else 1e-9, max(highs) if highs else 1.0))
+    ins.yaxis.set_minor_formatter(_no_label())
+    ins.yaxis.set_major_formatter(_plain_formatter())
+    ins.tick_params(labelsize=7, length=2, pad=1)
+    ins.set_xticklabels([])
+    ins.set_title("full range: " + ", ".join(_literal(n) for n in sorted(outliers, key=list(bands).index)),
+                  fontsize=7, pad=2)
+    ins.patch.set_alpha(0.9)
+    return ins
+
+
+def _decades(low: float, high: float):
+    """A locator with at most four labelled decades between ``low`` and ``high``."""
+    from matplotlib.ticker import LogLocator
+
+    span = max(math.log10(max(high, 1e-300) / max(low, 1e-300)), 1.0)
+    step = max(1, math.ceil(span / 3))
+    return LogLocator(base=10.0 ** step, numticks=5)
+
+
+def _no_label():
+    from matplotlib.ticker import NullFormatter
+
+    return NullFormatter()
+
+
+def _plain_formatter():
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda value, _pos: _plain(value))
 
 
 def _plain(value: float) -> str:
@@ -242,12 +349,12 @@ def _plain(value: float) -> str:
 
 def _log_ticks(axis):
     """Plain labels on a log axis: every decade, and 2, 3 and 5 times a decade when the axis spans
-    less than about one and a half decades (mathtext labels are wider and slower to draw)."""
+    less than two decades (so a panel always has labels inside its range) (mathtext labels are wider and slower to draw)."""
     from matplotlib.ticker import FuncFormatter
 
     def small() -> bool:
         lo, hi = sorted(axis.get_view_interval())
-        return lo > 0 and math.log10(hi / lo) < 1.5
+        return lo > 0 and math.log10(hi / lo) < 2.0
 
     def minor(value, _pos) -> str:
         if not small() or value <= 0:
@@ -259,36 +366,64 @@ def _log_ticks(axis):
     axis.set_minor_formatter(FuncFormatter(minor))
 
 
-def _y_limits(bands_list, log: bool, floor: float | None = None):
-    """Limits covering every run that did not diverge, so a diverging run leaves the top edge
-    instead of squashing the others; ``floor`` is the lowest bottom shown (R² far below 0 at the
-    start of a run would squash the rest)."""
+
+
+def _fenced(values: dict[str, float], below: bool) -> set[str]:
+    """The names whose value (positive; compared in decades) lies far outside the bulk: beyond
+    the quartile by 1.5 interquartile ranges and by at least one decade. Needs five values."""
     import numpy as np
 
-    lows, highs, all_highs = [], [], []
+    if len(values) < 5:
+        return set()
+    logs = {n: math.log10(v) for n, v in values.items()}
+    q1, q3 = np.percentile(list(logs.values()), [25, 75])
+    reach = max(1.5 * (q3 - q1), 1.0)
+    return {n for n, v in logs.items() if (v < q1 - reach if below else v > q3 + reach)}
+
+
+def _y_limits(bands_list, log: bool, floor: float | None = None):
+    """Limits covering the bulk of the runs and ``(limits, outliers)``: a diverging run (or a
+    spike in its first epochs) leaves the top edge instead of squashing the others, and on a log
+    scale a run far below (or above)
+    all the others (lbfgs at 1e-9 among losses near 0.1) leaves the panel too (:func:`_fenced`),
+    to be shown in an inset. ``floor`` is the lowest bottom shown (R² far below 0 at the start of
+    a run would squash the rest)."""
+    import numpy as np
+
+    lows: dict[str, float] = {}
+    highs: dict[str, float] = {}
+    all_highs = []
     for bands in bands_list:
-        for band in bands.values():
+        for name, band in bands.items():
             low = band.low[np.isfinite(band.low)]
             high = band.high[np.isfinite(band.high)]
+            if log:
+                low, high = low[low > 0], high[high > 0]
             if low.size:
-                lows.append(low.min())
+                lows[name] = min(lows.get(name, math.inf), float(low.min()))
             if high.size:
-                all_highs.append(high.max())
+                # on a log scale a spike in a few early epochs leaves the top edge: the scale is
+                # set by the start and the 98th percentile of each curve
+                peak = float(high.max()) if not log else max(float(high[0]), float(np.quantile(high, 0.98)))
+                all_highs.append(peak)
                 if not band.all_diverged:
-                    highs.append(high.max())
+                    highs[name] = max(highs.get(name, -math.inf), peak)
     if not lows:
-        return None
-    top = max(highs) if highs else min(all_highs)
-    bottom = min(lows)
+        return None, set()
+    low_out = _fenced(lows, below=True) if log else set()
+    high_out = _fenced(highs, below=False) if log else set()
+    bottom = min(v for n, v in lows.items() if n not in low_out)
+    kept = [v for n, v in highs.items() if n not in high_out]
+    top = max(kept) if kept else min(all_highs)
     if floor is not None:
         bottom = max(bottom, floor)
         top = max(top, bottom + 0.1)
     if log:
         bottom, top = max(bottom, 1e-300), max(top, 1e-300)
         span = max(math.log10(top / bottom), 0.3)
-        return bottom / 10 ** (0.04 * span), top * 10 ** (0.08 * span)
+        return (bottom / 10 ** (0.04 * span), top * 10 ** (0.08 * span)), low_out | high_out
     pad = 0.04 * ((top - bottom) or 1.0)
-    return bottom - pad, top + pad
+    return (bottom - pad, top + pad), set()
 
 
 def _seed_note(results: Results, partial: bool) -> str:
@@ -315,12 +450,14 @@ def _describe(results: Results) -> str:
 
 
 _CHAR_W = 0.075  # inches per legend character at font size 9 (DejaVu Sans, generous)
+_LEGEND_ROWS = 30  # legend entries per column
 
 
 def _layout(n_rows: int, n_cols: int, texts: list[str], title: str, panel=(4.4, 3.0), title_lines: int = 2):
     """A figure with a fixed layout worked out in inches (much faster than constrained layout):
-    panels in a grid; the legend right of them (few entries, or a single column of panels) or
-    below them in columns. Returns the figure, the axes grid and where the legend and title go."""
+    panels in a grid, the legend right of them in one column (two beyond ``_LEGEND_ROWS``
+    entries), outside every axes. Returns the figure, the axes grid and where the legend and
+    title go."""
     from matplotlib.figure import Figure
 
     left, right, gap_w, gap_h, bottom = 0.85, 0.2, 0.85, 0.8, 0.6
@@ -328,32 +465,23 @@ def _layout(n_rows: int, n_cols: int, texts: list[str], title: str, panel=(4.4, 
     col_w = max(len(t) for t in texts + [""]) * _CHAR_W + 0.6
     grid_w = n_cols * panel[0] + (n_cols - 1) * gap_w
     title_rows = title.count("\n") + 1
-    panel_h = panel[1]
-    if len(texts) <= _LEGEND_RIGHT or n_cols == 1:
-        ncols = math.ceil(len(texts) / 14) if texts else 1
-        legend_w = max(col_w * ncols, max(len(line) for line in title.split("\n")) * _CHAR_W + 0.2)
-        legend_h = 0.0
-        needed = 0.2 * math.ceil(len(texts) / ncols) + 0.2 * title_rows + 0.1
-        panel_h = max(panel_h, (needed - (n_rows - 1) * gap_h) / n_rows)
-    else:
-        legend_w = 0.0
-        ncols = max(1, min(len(texts), int((grid_w + left) // col_w), 6))
-        legend_h = 0.2 * math.ceil(len(texts) / ncols) + 0.2 * title_rows + 0.12
+    ncols = max(1, math.ceil(len(texts) / _LEGEND_ROWS))
+    legend_w = max(col_w * ncols, max(len(line) for line in title.split("\n")) * _CHAR_W + 0.2) + 0.15
+    needed = 0.2 * math.ceil(len(texts) / ncols) + 0.2 * title_rows + 0.1
+    panel_h = max(panel[1], (needed - (n_rows - 1) * gap_h) / n_rows)
     width = left + grid_w + right + legend_w
-    height = top + n_rows * panel_h + (n_rows - 1) * gap_h + bottom + legend_h
+    height = top + n_rows * panel_h + (n_rows - 1) * gap_h + bottom
     fig = Figure(figsize=(width, height))
     axes = fig.subplots(n_rows, n_cols, squeeze=False, gridspec_kw=dict(
-        left=left / width, right=(left + grid_w) / width, top=1 - top / height, bottom=(bottom + legend_h) / height,
+        left=left / width, right=(left + grid_w) / width, top=1 - top / height, bottom=bottom / height,
         wspace=gap_w / panel[0], hspace=gap_h / panel_h))
-    if legend_w:
-        anchor, loc = ((left + grid_w + 0.15) / width, 1 - top / height), "upper left"
-    else:
-        anchor, loc = ((left + grid_w / 2) / width, (legend_h + 0.05) / height), "upper center"
-    place = {"legend": dict(bbox_to_anchor=anchor, loc=loc, ncols=ncols), "title_y": 1 - 0.12 / height}
+    anchor = ((left + grid_w + 0.25) / width, 1 - top / height)
+    place = {"legend": dict(bbox_to_anchor=anchor, loc="upper left", ncols=ncols), "title_y": 1 - 0.12 / height}
     return fig, axes, place
 
 
 def _legend(fig, place, styles, names, labels: dict[str, str], title: str, extra=()):
+    """The legend, right of the panels: ``names`` in that order (the tables' order), then ``extra``."""
     from matplotlib.lines import Line2D
 
     handles = [Line2D([], [], color=styles[n][0], linestyle=styles[n][1], linewidth=1.8) for n in names]
@@ -362,14 +490,34 @@ def _legend(fig, place, styles, names, labels: dict[str, str], title: str, extra
         handles.append(handle)
         texts.append(text)
     fig.legend(handles, texts, title=title, frameon=False, fontsize=9, title_fontsize=9, borderaxespad=0,
-               **place["legend"])
+               alignment="left", **place["legend"])
 
 
 def _suptitle(fig, place, text: str):
     fig.suptitle(_literal(text), y=place["title_y"], va="top", fontsize=11)
 
 
-def _save(fig, folder: Path, stem: str) -> list[Path]:
+FORMATS = ("png", "svg", "pdf")
+"""The figure formats :func:`write_figures` can write (PNG and SVG unless told otherwise)."""
+DEFAULT_FORMATS = ("png", "svg")
+
+
+def parse_formats(text: str | None) -> tuple[str, ...]:
+    """``"png,svg,pdf"`` as a tuple of formats, checked (a :class:`~dlbench.errors.ConfigError`
+    names the bad one); ``None`` gives the default PNG and SVG."""
+    from ..errors import ConfigError
+
+    if text is None:
+        return DEFAULT_FORMATS
+    formats = tuple(dict.fromkeys(f.strip().lower().lstrip(".") for f in str(text).split(",") if f.strip()))
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise ConfigError(f"Invalid value for '--format': expected a comma-separated list of {', '.join(FORMATS)}. "
+                          f"Got {text!r} instead.")
+    return formats
+
+
+def _save(fig, folder: Path, stem: str, formats=DEFAULT_FORMATS) -> list[Path]:
     import matplotlib
 
     import os
@@ -378,14 +526,15 @@ def _save(fig, folder: Path, stem: str) -> list[Path]:
     from ..errors import DlbenchError
 
     paths = []
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "dlbench"}):
-        for ext in ("png", "svg"):
+    metadata = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None, "Producer": None}}
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "dlbench", "pdf.compression": 6}):
+        for ext in formats:
             path = folder / f"{stem}.{ext}"
             tmp = None
             try:  # drawn beside the target, then renamed over it: a full disk leaves no half figure
                 fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
                 with os.fdopen(fd, "wb") as handle:
-                    fig.savefig(handle, format=ext, dpi=100, metadata={"Software": None} if ext == "png" else {"Date": None})
+                    fig.savefig(handle, format=ext, dpi=100, metadata=metadata[ext])
                 os.chmod(tmp, _mode())
                 os.replace(tmp, path)
                 tmp = None
@@ -418,12 +567,21 @@ def _x_handle():
 _AXIS = {"loss": "(log scale)", "accuracy": "(fraction correct)", "r2": "(1 is perfect; clipped at -1)"}
 
 
-def _curve_figure(results: Results, runs: _Runs, kind: str, folder: Path, problems: list[str] | None = None) -> list[Path]:
+def _grid_shape(n: int, most: int = 3) -> tuple[int, int]:
+    """Rows and columns for ``n`` panels, at most ``most`` a row, leaving the fewest cells empty."""
+    cols = min(range(min(most, n), 0, -1), key=lambda c: (-(-n // c) * c - n, -c))
+    return -(-n // cols), cols
+
+
+def _curve_figure(results: Results, runs: _Runs, kind: str, folder: Path, problems: list[str] | None = None,
+                  formats=DEFAULT_FORMATS) -> list[Path]:
     """Per problem (of ``problems``, default all): the loss vs epoch and vs training seconds, or the
-    accuracy (or R²) vs epoch; then the test split's loss, accuracy or R² vs epoch when there is one."""
+    accuracy (or R²) vs epoch; then the test split's loss, accuracy or R² vs epoch when there is one.
+    With one panel per problem, the problems fill a grid (no empty column beside them)."""
     problems = problems if problems is not None else results.problems
     styles = optimizer_styles(results.optimizers)
-    names = list(styles)
+    order = table_order(results, problems)
+    names = [n for n in order if n in styles] + [n for n in styles if n not in order]
     log = kind == "loss"
     columns = [("epoch", kind, "training")] + ([("seconds", kind, "training")] if kind == "loss" else [])
     if results.has_test:
@@ -432,94 +590,157 @@ def _curve_figure(results: Results, runs: _Runs, kind: str, folder: Path, proble
     panels = []
     for problem in problems:
         per_column = [runs.bands(problem, m, positive=log) for _, m, _ in columns]
-        panels.append((problem, per_column, _y_limits(per_column, log, -1.0 if kind == "r2" else None)))
+        limits, outliers = _y_limits(per_column, log, -1.0 if kind == "r2" else None)
+        panels.append((problem, per_column, limits, outliers))
         for bands in per_column:
             for name, band in bands.items():
                 if band.diverged or name not in labels:
                     labels[name] = _label(name, band)
-    partial = any(b.diverged and not b.all_diverged for _, per, _ in panels for bands in per for b in bands.values())
+    many = len(names) > _BANDS_MAX
+    banded = set(names[:_BANDS_BEST]) if many else None
+    partial = any(b.diverged and not b.all_diverged for _, per, _, _ in panels for bands in per for b in bands.values())
     any_diverged = any("diverged" in t for t in labels.values())
     texts = [_literal(labels.get(n, n)) for n in names] + (list(_X_MARK) if any_diverged else [])
     note = _seed_note(results, partial)
-    fig, axes, place = _layout(len(problems), len(columns), texts, note)
-    for row, (problem, per_column, limits) in enumerate(panels):
-        for col, ((x, _, split), bands) in enumerate(zip(columns, per_column)):
-            ax = axes[row][col]
-            _draw(ax, bands, styles, x, log, limits[1] if (limits and log) else None)
-            if limits:
-                ax.set_ylim(*limits)
-            what = f"{split} {'R²' if kind == 'r2' else kind}"
-            ax.set_title(f"{_literal(problem)}: {what} vs {'epoch' if x == 'epoch' else 'training time'}", fontsize=10, pad=9, y=1.0)
-            ax.set_xlabel("epoch" if x == "epoch" else "training time (s, log scale)")
-            ax.set_ylabel(f"{what} {_AXIS[kind]}")
+    if many and results.seeds > 1:
+        note = note.replace("band: min–max", f"band: min–max\nof the best {_BANDS_BEST} (listed first)")
+    cells = [(p, c) for p in range(len(panels)) for c in range(len(columns))]
+    if len(columns) == 1:
+        n_rows, n_cols = _grid_shape(len(panels))
+    else:
+        n_rows, n_cols = len(panels), len(columns)
+    fig, axes, place = _layout(n_rows, n_cols, texts, note)
+    for k, (p, col) in enumerate(cells):
+        problem, per_column, limits, outliers = panels[p]
+        x, _, split = columns[col]
+        bands = per_column[col]
+        ax = axes[k // n_cols][k % n_cols]
+        _draw(ax, bands, styles, x, log, limits[1] if (limits and log) else None, names, banded)
+        if limits:
+            ax.set_ylim(*limits)
+        off_scale = outliers & set(bands)
+        if off_scale and x == "epoch":  # the time panel shows the same runs: one inset per row and split
+            _inset(ax, bands, styles, x, off_scale)
+        what = f"{split} {'R²' if kind == 'r2' else kind}"
+        ax.set_title(f"{_literal(problem)}: {what} vs {'epoch' if x == 'epoch' else 'training time'}", fontsize=10, pad=9, y=1.0)
+        ax.set_xlabel("epoch" if x == "epoch" else "training time (s, log scale)")
+        ax.set_ylabel(f"{what} {_AXIS[kind]}")
+    for k in range(len(cells), n_rows * n_cols):
+        axes[k // n_cols][k % n_cols].set_visible(False)
     title = f"{results.name}: {'R²' if kind == 'r2' else kind}" + (f" on {problems[0]}" if len(problems) == 1 else "")
     described = _describe(results)
     _suptitle(fig, place, title + (f"\n{described}" if described else ""))
     _legend(fig, place, styles, names, labels, note, [(_x_handle(), _X_MARK[0])] if any_diverged else [])
-    return _save(fig, folder, kind)
+    return _save(fig, folder, kind, formats)
 
 
-def _lr_figure(results: Results, folder: Path) -> list[Path]:
+_NOT_TUNED = {"problem", "optimizer", "trial", "seed", "repetition", "val_loss", "val_accuracy", "val_rmse", "val_r2",
+              "diverged", "selected"}
+
+
+def tuned_parameters(results: Results) -> list[str]:
+    """The tuned hyperparameters of ``results``, one ``tuning.csv`` column each: those
+    ``config.json`` names (``tuning.parameter``, a name, a comma-separated list or a list; or
+    ``tuning.parameters``) that are columns, else the numeric columns between ``trial`` and
+    ``val_loss``."""
+    tuning = results.tuning
+    if tuning is None:
+        return []
+    config = results.config.get("tuning") or {}
+    named = config.get("parameters") or config.get("parameter") or []
+    if isinstance(named, str):
+        named = named.split(",")
+    present = [str(n).strip() for n in named if str(n).strip() in tuning.columns]
+    if present:
+        return list(dict.fromkeys(present))
+    cols = list(tuning.columns)
+    if "trial" in cols and "val_loss" in cols:
+        between = cols[cols.index("trial") + 1:cols.index("val_loss")]
+    else:
+        between = [c for c in cols if c not in _NOT_TUNED]
+    return [c for c in between if c not in _NOT_TUNED and str(tuning[c].dtype)[:1] in "fiu"]
+
+
+_PARAM_TITLE = {"lr": "learning rate"}
+
+
+def _lr_figure(results: Results, folder: Path, formats=DEFAULT_FORMATS) -> list[Path]:
+    """The sensitivity figure: per problem and tuned hyperparameter, the validation loss of each
+    optimizer's trials against that hyperparameter's value (with several tuned at once, the best
+    trial at each value), the selected trial starred and diverged trials at the top edge."""
     import numpy as np
     from matplotlib.lines import Line2D
     from matplotlib.transforms import blended_transform_factory
 
     tuning = results.tuning
+    params = tuned_parameters(results) or ["lr"]
     problems = [p for p in results.problems if p in set(tuning["problem"])] or list(tuning["problem"].unique())
     styles = optimizer_styles(set(tuning["optimizer"]) | set(results.optimizers))
-    names = [n for n in styles if n in set(tuning["optimizer"])]
-    n_cols = min(3, len(problems))
-    n_rows = math.ceil(len(problems) / n_cols)
+    tuned = set(tuning["optimizer"])
+    names = [n for n in table_order(results) if n in tuned] + [n for n in styles if n in tuned]
+    names = list(dict.fromkeys(names))
+    cells = [(p, q) for p in problems for q in params]
+    if len(params) == 1:
+        n_rows, n_cols = _grid_shape(len(cells))
+    else:
+        n_rows, n_cols = len(problems), len(params)
     extra = [
-        (Line2D([], [], color="black", marker="x", linestyle="none", markersize=7, markeredgewidth=2),
-         "diverged trial (at the top edge)"),
-        (Line2D([], [], color="white", marker="*", markeredgecolor="black", markersize=11, linestyle="none"),
-         "selected learning rate"),
+        (Line2D([], [], color="black", marker="x", linestyle="none", markersize=7, markeredgewidth=2), "diverged trial"),
+        (Line2D([], [], color="white", marker="*", markeredgecolor="black", markersize=11, linestyle="none"), "selected"),
     ]
     fig, axes, place = _layout(n_rows, n_cols, names + [t for _, t in extra], "optimizer", title_lines=1)
-    for k, problem in enumerate(problems):
+    for k, (problem, param) in enumerate(cells):
         ax = axes[k // n_cols][k % n_cols]
         frame = tuning[tuning["problem"] == problem]
-        finite = np.isfinite(frame["val_loss"].to_numpy(dtype=float)) & (frame["val_loss"].to_numpy(dtype=float) > 0)
-        good_all = frame[~frame["diverged"].to_numpy() & finite]
+        values = frame["val_loss"].to_numpy(dtype=float)
+        finite = np.isfinite(values) & (values > 0)
+        good_all = frame[~frame["diverged"].to_numpy(dtype=bool) & finite]
         if not good_all.empty:
             lo, hi = good_all["val_loss"].min(), good_all["val_loss"].max()
             span = max(math.log10(hi / lo), 0.3)
             ax.set_ylim(lo / 10 ** (0.05 * span), hi * 10 ** (0.1 * span))
+        xs = frame[param].to_numpy(dtype=float)
+        xs = xs[np.isfinite(xs)]
+        log_x = xs.size > 0 and xs.min() > 0 and xs.max() / xs.min() >= 10
         edge = blended_transform_factory(ax.transData, ax.transAxes)
-        for name in names:
+        for name in reversed(names):
             color, style = styles[name]
             rows = frame[frame["optimizer"] == name]
             good = rows[rows.index.isin(good_all.index)]
-            mean = good.groupby("lr")["val_loss"].mean().sort_index()
-            ax.plot(mean.index, mean.to_numpy(), color=color, linestyle=style, marker="o", markersize=4, linewidth=1.4)
+            grouped = good.groupby(param)["val_loss"]
+            line = (grouped.mean() if len(params) == 1 else grouped.min()).sort_index()
+            ax.plot(line.index, line.to_numpy(), color=color, linestyle=style, marker="o", markersize=3.5, linewidth=1.3)
             bad = rows[~rows.index.isin(good.index)]
             if not bad.empty:
-                ax.plot(bad["lr"], np.ones(len(bad)), transform=edge, marker="x", markersize=8, markeredgewidth=2,
+                ax.plot(bad[param], np.ones(len(bad)), transform=edge, marker="x", markersize=8, markeredgewidth=2,
                         color=color, linestyle="none", clip_on=False, zorder=5)
-            chosen = good[good["selected"]]
+            chosen = good[good["selected"].astype(bool)]
             if not chosen.empty:
-                ax.plot(chosen["lr"], chosen["val_loss"], marker="*", markersize=13, color=color,
+                ax.plot(chosen[param], chosen["val_loss"], marker="*", markersize=13, color=color,
                         markeredgecolor="black", markeredgewidth=0.7, linestyle="none", zorder=6)
-        ax.set_xscale("log")
+        if log_x:
+            ax.set_xscale("log")
+            _log_ticks(ax.xaxis)
         ax.set_yscale("log")
-        _log_ticks(ax.xaxis)
         _log_ticks(ax.yaxis)
         ax.grid(True, alpha=0.3)
-        ax.set_title(f"{_literal(problem)}: validation loss after training", fontsize=10, pad=9, y=1.0)
-        ax.set_xlabel("learning rate (log scale)")
+        what = _PARAM_TITLE.get(param, param)
+        best = "" if len(params) == 1 else " (best trial at each value)"
+        ax.set_title(f"{_literal(problem)}: validation loss vs {_literal(what)}{best}", fontsize=10, pad=9, y=1.0)
+        ax.set_xlabel(f"{_literal(what)}" + (" (log scale)" if log_x else ""))
         ax.set_ylabel("validation loss (log scale)")
-    for k in range(len(problems), n_rows * n_cols):
+    for k in range(len(cells), n_rows * n_cols):
         axes[k // n_cols][k % n_cols].set_visible(False)
     tuning_config = results.config.get("tuning") or {}
     trials = tuning_config.get("trials") or tuning_config.get("budget")
     budget = f" ({trials} trials per optimizer)" if isinstance(trials, int) else ""
-    _suptitle(fig, place, f"{results.name}: learning-rate sensitivity{budget}")
+    what = "learning-rate sensitivity" if params == ["lr"] else "sensitivity to " + ", ".join(_literal(p) for p in params)
+    _suptitle(fig, place, f"{results.name}: {what}{budget}")
     _legend(fig, place, styles, names, {}, "optimizer", extra)
-    return _save(fig, folder, "lr_sensitivity")
+    return _save(fig, folder, "lr_sensitivity", formats)
 
 
-def _profile_figure(results: Results, folder: Path) -> list[Path]:
+def _profile_figure(results: Results, folder: Path, formats=DEFAULT_FORMATS) -> list[Path]:
     import numpy as np
 
     profile = results.profile
@@ -558,32 +779,96 @@ def _profile_figure(results: Results, folder: Path) -> list[Path]:
     _suptitle(fig, place, f"{results.name}: performance profile over {len(results.problems)} problems"
               + (f"\n{subtitle}" if subtitle else ""))
     _legend(fig, place, styles, present, labels, "optimizer (score)")
-    return _save(fig, folder, "profile")
+    return _save(fig, folder, "profile", formats)
 
 
-def write_figures(results: Results | str | Path, folder: str | Path | None = None) -> list[Path]:
-    """Write every figure that ``results`` supports into ``folder`` (default: the results folder).
 
-    Always ``loss.png``/``loss.svg``; ``accuracy.png``/``.svg`` for the classification problems
-    whose accuracy was recorded and ``r2.png``/``.svg`` for the regression problems (RMSE is
-    the square root of twice the loss, so the loss figure shows it too); ``lr_sensitivity.png``/``.svg``
-    with tuning results; ``profile.png``/``.svg`` with a performance profile. Returns the paths
-    written.
+
+def figure_stems(results: Results) -> list[str]:
+    """The figures :func:`write_figures` draws for ``results``, by file stem."""
+    stems = ["loss"]
+    curves = results.curves
+    for kind in ("accuracy", "r2"):
+        if any(results.is_regression(p) == (kind == "r2") and curves.loc[curves["problem"] == p, kind].notna().any()
+               for p in results.problems):
+            stems.append(kind)
+    if results.tuning is not None and not results.tuning.empty:
+        stems.append("lr_sensitivity")
+    if results.profile is not None and not results.profile.empty:
+        stems.append("profile")
+    return stems
+
+
+def draw_in_background(results: Results, formats=DEFAULT_FORMATS) -> list[str]:
+    """Start a detached process that draws ``results``' figures into its folder, and return the
+    names of the files it will write. Each file appears complete or not at all (drawn beside,
+    then renamed); if drawing fails the process writes ``figures-error.txt`` there instead.
+    The process outlives the command and ignores its Ctrl-C (a session of its own)."""
+    import os
+    import subprocess
+    import sys
+
+    formats = parse_formats(",".join(formats))
+    (results.folder / _ERROR_FILE).unlink(missing_ok=True)
+    subprocess.Popen([sys.executable, "-m", "dlbench.results.figures", str(results.folder), ",".join(formats)],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                     start_new_session=True, close_fds=True, cwd=os.getcwd())
+    return [f"{stem}.{ext}" for stem in figure_stems(results) for ext in formats]
+
+
+_ERROR_FILE = "figures-error.txt"
+
+
+def _main(argv: list[str]) -> int:
+    """``python -m dlbench.results.figures FOLDER [FORMATS]``: the background drawing process."""
+    folder = Path(argv[0])
+    try:
+        write_figures(folder, formats=argv[1] if len(argv) > 1 else DEFAULT_FORMATS)
+        return 0
+    except Exception as exc:  # nobody is watching: leave the reason beside the results
+        import os
+        import tempfile
+
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{_ERROR_FILE}.", dir=folder)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(f"Drawing the figures failed: {exc}\n")
+            os.replace(tmp, folder / _ERROR_FILE)
+        except OSError:
+            pass
+        return 1
+
+
+def write_figures(results: Results | str | Path, folder: str | Path | None = None, formats=DEFAULT_FORMATS) -> list[Path]:
+    """Write every figure that ``results`` supports into ``folder`` (default: the results folder),
+    in each of ``formats`` (``"png"``, ``"svg"``, ``"pdf"``; default PNG and SVG).
+
+    Always ``loss``; ``accuracy`` for the classification problems whose accuracy was recorded and
+    ``r2`` for the regression problems (RMSE is the square root of twice the loss, so the loss
+    figure shows it too); ``lr_sensitivity`` with tuning results (one panel per tuned
+    hyperparameter); ``profile`` with a performance profile. Returns the paths written.
     """
+    formats = parse_formats(",".join(formats)) if not isinstance(formats, str) else parse_formats(formats)
     if not isinstance(results, Results):
         results = load_results(results)
     folder = Path(folder) if folder is not None else results.folder
     folder.mkdir(parents=True, exist_ok=True)
     runs = _Runs(results)
-    paths = _curve_figure(results, runs, "loss", folder)
+    paths = _curve_figure(results, runs, "loss", folder, formats=formats)
     curves = results.curves
     for kind in ("accuracy", "r2"):
         shown = [p for p in results.problems if results.is_regression(p) == (kind == "r2")
                  and curves.loc[curves["problem"] == p, kind].notna().any()]
         if shown:
-            paths += _curve_figure(results, runs, kind, folder, shown)
+            paths += _curve_figure(results, runs, kind, folder, shown, formats=formats)
     if results.tuning is not None and not results.tuning.empty:
-        paths += _lr_figure(results, folder)
+        paths += _lr_figure(results, folder, formats)
     if results.profile is not None and not results.profile.empty:
-        paths += _profile_figure(results, folder)
+        paths += _profile_figure(results, folder, formats)
     return paths
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(_main(sys.argv[1:]))
