@@ -63,7 +63,8 @@ def _key(frame, metric: str, stats: bool, diverged):
         raise ConfigError(f"Invalid value for '--rank-by': these results have no {metric_words(metric)} "
                           f"(no '{column}' column).")
     values = frame[column].astype(float)
-    if len(frame) and not values.notna().any():
+    usable = ~diverged
+    if usable.any() and not values[usable].notna().any():  # runs that should have it do not
         raise ConfigError(f"Invalid value for '--rank-by': these results have no {metric_words(metric)}.")
     if mode == "max":
         values = -values
@@ -85,7 +86,7 @@ def rank_summary(summary, metric: str | None = None):
     metric = check_metric(metric) or default_metric(summary)
     if summary.empty:
         return summary
-    diverged = summary["diverged"].astype(bool) if "diverged" in summary else False
+    diverged = summary["diverged"].astype(bool) if "diverged" in summary else summary["problem"].map(lambda _: False)
     return _sorted(summary, _key(summary, metric, False, diverged))
 
 
@@ -96,7 +97,7 @@ def rank_stats(stats, metric: str | None = None):
     metric = check_metric(metric) or default_metric(stats, stats=True)
     if stats.empty:
         return stats
-    diverged, runs = stats["diverged"].astype(float), stats["runs"].astype(float)
+    diverged, runs = stats["diverged"].astype(float), stats["runs"].astype(float)  # counts of seeds
     tier = (diverged > 0).astype(int) + (diverged >= runs).astype(int)
     return _sorted(stats, _key(stats, metric, True, diverged >= runs), tier)
 

@@ -409,10 +409,13 @@ def print_results(console, results, rank_by: str | None = None, wide: bool = Fal
     :mod:`dlbench.results.ranking`. A folder of an interrupted or unfinished run says so first."""
     from .ranking import check_metric
 
-    check_metric(rank_by)
     from ..study.experiment import Experiment
 
+    check_metric(rank_by)
     config = results.config
+    note = folder_state(results)
+    if note:
+        console.print(f"[yellow]Note:[/yellow] {user_text(note)}")
     exp = Experiment.from_dict(config["experiment"])
     timing = config["timing"]
     summary = results.summary
