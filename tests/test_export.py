@@ -203,7 +203,9 @@ def test_latex_is_a_booktabs_table(folders, preset):
     (path,) = EXPORTERS["latex"](results)
     text = path.read_text()
     assert path.name == "table.tex"
-    for command in (r"\toprule", r"\midrule", r"\bottomrule", r"\begin{tabular}{lrrr}", r"\end{table}"):
+    # optimizer, final loss, accuracy, time; + test loss and test accuracy; + time to target (issue 10)
+    n = 4 + 2 * (preset == "with_test") + (preset == "multi_problem")
+    for command in (r"\toprule", r"\midrule", r"\bottomrule", r"\begin{tabular}{l" + "r" * (n - 1) + "}", r"\end{table}"):
         assert command in text
     assert text.index(r"\toprule") < text.index(r"\midrule") < text.index(r"\bottomrule")
     assert text.count("{") == text.count("}") + text.count(r"\}") - text.count(r"\{")
@@ -211,12 +213,12 @@ def test_latex_is_a_booktabs_table(folders, preset):
     rows = [line for line in body.splitlines() if line.endswith(r"\\") and not line.startswith(r"\multicolumn")]
     assert len(rows) == len(results.stats)
     for row in rows:
-        assert row.count("&") == 3 and "_" not in row.replace(r"\_", "")
+        assert row.count("&") == n - 1 and "_" not in row.replace(r"\_", "")
     assert text.count(r"\mathbf{") == len(results.problems)  # the best loss of each problem in bold
     if preset == "with_test":
         assert r"my\_adam\_v2 &" in text
     if preset == "multi_problem":
-        assert r"\multicolumn{4}{l}{\emph{xor}} \\" in text
+        assert r"\multicolumn{5}{l}{\emph{xor}} \\" in text
     if preset == "diverged":
         assert "rprop & \\multicolumn{1}{r}{diverged}" in text
         assert re.search(r"^adam & \$[0-9.]+\$ \(1/2 diverged\) & ", text, re.M)

@@ -28,10 +28,10 @@ app = typer.Typer(
     "Examples:\n\n"
     "  dlbench run --optimizer sgd\n\n"
     "  dlbench compare all\n\n"
-    "  dlbench compare --experiment experiments/article.toml\n\n"
+    "  dlbench compare --experiment article\n\n"
     "  dlbench list",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
@@ -72,7 +72,9 @@ def _edge(func):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
-            return func(*args, **kwargs)
+            value = func(*args, **kwargs)
+            _flush_stdout()  # a closed pipe shows here, inside this handler, not at exit
+            return value
         except ConfigError as exc:
             message = str(exc)
             option = _OPTION_OF.get(exc.param or "")
@@ -88,8 +90,30 @@ def _edge(func):
             _err("Out of memory: this machine cannot hold what was asked for (try a smaller --hidden, "
                  "--epochs, data set or --jobs).")
             raise typer.Exit(1) from None
+        except BrokenPipeError:  # `dlbench show ... | head`: the reader has all it wants
+            _quiet_stdout()
+            raise typer.Exit(0) from None
 
     return wrapper
+
+
+def _flush_stdout() -> None:
+    import sys
+
+    if sys.stdout is not None:
+        sys.stdout.flush()
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit into a closed pipe is silent."""
+    import os
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (tests)
+        pass
 
 
 def _escape(text: str) -> str:
@@ -136,6 +160,9 @@ def _experiment(experiment: Optional[Path], problem=None, samples=None, features
     from ..model.spec import parse_hidden
     from ..study.experiment import TARGET_METRICS, Target, check_target, default_experiment, load_experiment
 
+    if data is not None and problem is not None:
+        raise ConfigError("Invalid value for '--data': give either '--data FILE.csv' (your own data) or '--problem NAME', "
+                          "not both.")
     exp = load_experiment(experiment) if experiment is not None else default_experiment()
     given = {k: (v.value if isinstance(v, Enum) else v) for k, v in overrides.items() if v is not None}
     if hidden is not None:
@@ -179,15 +206,24 @@ def _experiment(experiment: Optional[Path], problem=None, samples=None, features
     return exp
 
 
-def _console():
-    """Rich console for stdout; when not a terminal (a pipe, a file, tests) use a wide page so
-    tables are never cut."""
+def _console(wide: bool = False):
+    """Rich console for stdout: tables fit the terminal. When not a terminal (a pipe, a file,
+    tests) a wide page, 240 columns (or ``$COLUMNS`` when set), so tables keep their columns.
+    ``wide``: a page as wide as any table (``--wide``: every column)."""
+    import os
+
     from rich.console import Console
 
     console = Console()
-    if not console.is_terminal:
-        console = Console(width=max(console.width, 240))
+    if (not console.is_terminal and not os.environ.get("COLUMNS")) or wide:
+        console = Console(width=max(console.width, 1000 if wide else 240), force_terminal=console.is_terminal or None)
+    console.on_broken_pipe = _broken_pipe  # rich's own exits 1; a reader that stops early is no error
     return console
+
+
+def _broken_pipe() -> None:
+    _quiet_stdout()
+    raise BrokenPipeError("stdout was closed")
 
 
 def _results_folder(out: Path, command: str):
@@ -320,7 +356,7 @@ def _drop_if_empty(folder) -> None:
 
 
 def _finish(console, comparison, folder: Path, plots: bool, formats: Optional[str] = None,
-            background: Optional[bool] = None) -> None:
+            background: Optional[bool] = None, rank_by: str | None = None, wide: bool = False) -> None:
     """Print the tables from the saved files (exactly what ``dlbench show`` prints), draw the
     figures (in ``formats``; in a background process when ``background``, by default when the
     output is a terminal), and say where everything is: the "Saved" line names only files that
@@ -335,7 +371,7 @@ def _finish(console, comparison, folder: Path, plots: bool, formats: Optional[st
         _err(_escape(f"Interrupted before any final run finished; {kept}, in {folder}."))
         raise typer.Exit(130)
     results = load_results(folder)
-    print_results(console, results)
+    print_results(_console(wide) if wide else console, results, rank_by, wide)
     pending = []
     if plots:
         from ..results import figures
@@ -381,7 +417,25 @@ def _files(folder: Path) -> str:
     return ", ".join(sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")))
 
 
-_EXPERIMENT = typer.Option(None, "--experiment", "-e", help="Experiment file (TOML); the options below override it.")
+def _complete_experiment(incomplete: str):
+    from ..study.experiment import shipped_experiments
+
+    return [name for name in shipped_experiments() if name.startswith(incomplete)]
+
+
+def _complete_optimizer(incomplete: str):
+    from ..optimizers import GROUPS
+
+    return [name for name in [*GROUPS, *OPTIMIZERS] if name.startswith(incomplete)]
+
+
+_EXPERIMENT = typer.Option(None, "--experiment", "-e", autocompletion=_complete_experiment,
+                           help="Experiment file (TOML), or a shipped experiment by name (see 'dlbench list "
+                                "experiments'); the options below override it.")
+_RANK_BY = typer.Option(None, "--rank-by", metavar="METRIC",
+                        help="Rank the tables by loss, test_loss, best_loss, accuracy, test_accuracy, rmse, test_rmse, "
+                             "r2, test_r2 or time [default: test_loss with a test split, else loss].")
+_WIDE = typer.Option(False, "--wide", help="Show every column of the tables, wider than the terminal if need be.")
 _LR = typer.Option(None, "--lr", help="Learning rate [default: each optimizer's own].")
 _EPOCHS = typer.Option(None, "--epochs", help="Number of epochs [default: 1000].")
 _BATCH = typer.Option(None, "--batch-size", help="Samples per step [default: the optimizer's].")
@@ -424,7 +478,9 @@ _BACKGROUND = typer.Option(None, "--background-plots/--wait-plots",
 @_edge
 def run(
     ctx: typer.Context,
-    optimizer: OptimizerName = typer.Option("gd", "--optimizer", "-o", help="Optimizer to train with (see 'dlbench list')."),
+    optimizer: Optional[List[OptimizerName]] = typer.Option(
+        None, "--optimizer", "-o", help="Optimizer to train with (see 'dlbench list') [default: gd]; one only: "
+                                        "'dlbench compare' takes several."),
     lr: Optional[float] = _LR,
     epochs: Optional[int] = _EPOCHS,
     batch_size: Optional[int] = _BATCH,
@@ -457,6 +513,8 @@ def run(
     no_plots: bool = _NO_PLOTS,
     fig_format: Optional[str] = _FIG_FORMAT,
     background_plots: Optional[bool] = _BACKGROUND,
+    rank_by: Optional[str] = _RANK_BY,
+    wide: bool = _WIDE,
 ):
     """Train the network with one optimizer and print a summary (and statistics over --seeds).
 
@@ -465,8 +523,15 @@ def run(
     _formats_ok(fig_format)
     from dataclasses import replace
 
+    from ..results.ranking import check_metric
     from ..study.experiment import Run
 
+    check_metric(rank_by)
+    if optimizer and len(optimizer) > 1:
+        given = " ".join(o.value for o in optimizer)
+        raise ConfigError(f"Invalid value for '--optimizer': 'run' trains one optimizer, got {len(optimizer)} "
+                          f"({', '.join(o.value for o in optimizer)}); compare several with 'dlbench compare {given}'.")
+    optimizer = optimizer[0] if optimizer else OptimizerName("gd")
     exp = _experiment(
         experiment, problem=problem.value if problem else None, samples=samples, features=features, noise=noise,
         data=data, target=target, reach=reach, hidden=hidden, classes=classes, task=task, epochs=epochs, loss=loss,
@@ -480,7 +545,7 @@ def run(
     exp = replace(exp, runs=(the_run,), lr=exp.lr if lr is None else lr, tune=None)
     comparison, folder, console = _run_comparison(ctx, exp, None, None, jobs, out, "run", scheduler=scheduler,
                                                   chunk_size=chunk_size)
-    _finish(console, comparison, folder, not no_plots, fig_format, background_plots)
+    _finish(console, comparison, folder, not no_plots, fig_format, background_plots, rank_by, wide)
 
 
 @app.command()
@@ -488,7 +553,11 @@ def run(
 def compare(
     ctx: typer.Context,
     names: Optional[List[str]] = typer.Argument(
-        None, help="Optimizers to compare, or a group: 'all' (the established ones), 'all-2026' (the newer ones), 'every' [default: the experiment's runs; without --experiment, all]."
+        None, autocompletion=_complete_optimizer,
+        help="Optimizers to compare, or a group: 'all' (the established ones), 'all-2026' (the newer ones), 'every'; "
+             "NAME:KEY=VALUE[,KEY=VALUE...] is a run of NAME with its own settings (lr, batch_size, schedule or "
+             "hyperparameters), labelled as typed, e.g. adam adam:beta2=0.99 sgd:lr=0.05 [default: the experiment's "
+             "runs; without --experiment, all]."
     ),
     experiment: Optional[Path] = _EXPERIMENT,
     lr: Optional[float] = typer.Option(None, "--lr", help="One learning rate for every optimizer [default: each its own]."),
@@ -512,6 +581,12 @@ def compare(
     tol: Optional[float] = _TOL,
     patience: Optional[int] = _PATIENCE,
     reach: Optional[str] = _REACH,
+    schedule: Optional[ScheduleName] = typer.Option(None, "--schedule", help="Learning-rate schedule of every run."),
+    param: Optional[List[str]] = typer.Option(
+        None, "--param", "-p", help="Hyperparameter NAME=VALUE for every optimizer that has it (repeatable; an error "
+                                    "if none has it)."),
+    schedule_param: Optional[List[str]] = typer.Option(
+        None, "--schedule-param", help="Schedule parameter NAME=VALUE for every run whose schedule has it (repeatable)."),
     tune: Optional[str] = typer.Option(None, "--tune", help="Tune per optimizer: lr (a log grid), or several "
                                        "hyperparameters, e.g. lr,momentum,beta2,weight_decay (scrambled Halton trials)."),
     budget: Optional[str] = typer.Option(None, "--budget", help="Tuning trials: one-shot, small (25), large (50) or a number."),
@@ -523,13 +598,20 @@ def compare(
     no_plots: bool = _NO_PLOTS,
     fig_format: Optional[str] = _FIG_FORMAT,
     background_plots: Optional[bool] = _BACKGROUND,
+    rank_by: Optional[str] = _RANK_BY,
+    wide: bool = _WIDE,
 ):
     """Train several optimizers on the same data from the same start and compare them.
 
     Examples: dlbench compare all; dlbench compare gd sgd adam --epochs 500 --seeds 10;
-    dlbench compare all --seeds 10 --tune lr --budget small; dlbench compare --experiment experiments/suite.toml
+    dlbench compare all --seeds 10 --tune lr --budget small; dlbench compare --experiment suite;
+    dlbench compare adam adam:beta2=0.99 sgd:lr=0.05; dlbench compare adam adamw --param eps=1e-6
     """
     _formats_ok(fig_format)
+    from ..results.ranking import check_metric
+    from ..study.experiment import apply_settings
+
+    check_metric(rank_by)
     exp = _experiment(
         experiment, problem=problem.value if problem else None, samples=samples, features=features, noise=noise,
         data=data, target=target, reach=reach, budget=budget, hidden=hidden, classes=classes, task=task,
@@ -544,9 +626,13 @@ def compare(
                       runs=tuple(replace(r, lr=lr if lr is not None else r.lr,
                                          batch_size=batch_size if batch_size is not None else r.batch_size)
                                  for r in exp.runs))
-    comparison, folder, console = _run_comparison(ctx, exp, list(names or []), repeat, jobs, out, "compare",
+    if names:
+        exp = exp.with_runs(list(names))
+    exp = apply_settings(exp, _pairs(param, "--param"), schedule.value if schedule else None,
+                         _pairs(schedule_param, "--schedule-param"), typed=bool(names))
+    comparison, folder, console = _run_comparison(ctx, exp, None, repeat, jobs, out, "compare",
                                                   scheduler=scheduler, chunk_size=chunk_size)
-    _finish(console, comparison, folder, not no_plots, fig_format, background_plots)
+    _finish(console, comparison, folder, not no_plots, fig_format, background_plots, rank_by, wide)
 
 
 @app.command()
@@ -580,14 +666,15 @@ class ListWhat(str, Enum):
     optimizers = "optimizers"
     schedules = "schedules"
     problems = "problems"
+    experiments = "experiments"
     all = "all"
 
 
 @app.command("list")
 @_edge
 def list_(what: ListWhat = typer.Argument(ListWhat.all, help="What to list.")):
-    """List the optimizers and schedules with their hyperparameters, defaults and references, and the
-    problems (synthetic and bundled) with their size, task and classes."""
+    """List the optimizers and schedules with their hyperparameters, defaults and references, the
+    problems (synthetic and bundled) with their size, task and classes, and the shipped experiments."""
     from rich import box
     from rich.table import Table
 
@@ -644,6 +731,18 @@ def list_(what: ListWhat = typer.Argument(ListWhat.all, help="What to list.")):
                          "--noise; bundled data sets ship with dlbench and have a fixed size. Real data (bundled or "
                          "CSV) is standardised with the training split's statistics; a regression target never is.")
         console.print(table)
+    if what in (ListWhat.experiments, ListWhat.all):
+        from ..study.experiment import load_experiment, shipped_experiments
+
+        table = Table(title="Experiments shipped with dlbench (--experiment NAME)", box=box.SIMPLE_HEAVY,
+                      title_justify="left")
+        for col in ("name", "runs", "description"):
+            table.add_column(col, overflow="fold", no_wrap=col == "name")
+        for name, path in shipped_experiments().items():
+            exp = load_experiment(path)
+            runs = ", ".join(r.name for r in exp.runs) if len(exp.runs) <= 6 else f"{len(exp.runs)} optimizers"
+            table.add_row(name, _escape(runs or "all"), _escape(exp.description))
+        console.print(table)
 
 
 @app.command()
@@ -653,15 +752,21 @@ def show(
     plots: bool = typer.Option(False, "--plots", help="Also (re)draw the figures into the folder."),
     fig_format: Optional[str] = typer.Option(None, "--format", help="With --plots: figure formats, comma-separated: "
                                                                    "png, svg, pdf [default: png,svg]."),
+    rank_by: Optional[str] = _RANK_BY,
+    wide: bool = _WIDE,
 ):
-    """Print the tables of a past run or comparison again, from its saved files (no training)."""
+    """Print the tables of a past run or comparison again, from its saved files (no training),
+    fitted to the terminal (--wide: every column). Says so when the folder is from an interrupted
+    or unfinished comparison."""
+    from ..results.ranking import check_metric
     from ..results.tables import print_results
     from ..results.reader import load_results
 
     _formats_ok(fig_format)
-    console = _console()
+    check_metric(rank_by)
+    console = _console(wide)
     results = load_results(folder)
-    print_results(console, results)
+    print_results(console, results, rank_by, wide)
     if plots:
         from ..results.figures import write_figures
 
@@ -671,8 +776,10 @@ def show(
 
 @app.command()
 @_edge
-def runs(out: Path = typer.Option(Path("results"), "--out", help="The folder holding the results folders.")):
-    """List past results folders, newest first: id, date, command, problems, optimizers, best."""
+def runs(out: Path = typer.Option(Path("results"), "--out", help="The folder holding the results folders."),
+         rank_by: Optional[str] = _RANK_BY):
+    """List past results folders, newest first: id, date, command, problems, optimizers, best (the
+    first of the table 'dlbench show' prints, ranked the same way)."""
     from rich import box
     from rich.markup import escape
     from rich.table import Table
@@ -681,9 +788,9 @@ def runs(out: Path = typer.Option(Path("results"), "--out", help="The folder hol
 
     if not out.is_dir():
         raise DlbenchError(f"No results folder at '{out}' (run 'dlbench compare' first, or give --out).")
-    frame = list_runs(out)
+    frame = list_runs(out, rank_by)
     table = Table(title=escape(f"Results in {out}"), box=box.SIMPLE_HEAVY, title_justify="left")
-    for col in ("id", "date", "command", "problems", "optimizers", "best"):
+    for col in ("id", "date", "command", "problems", "optimizers", "best"):  # names fold, never cut
         table.add_column(col, overflow="fold")
     for _, row in frame.iterrows():
         best = escape(str(row["best"])) if not row.get("error") else f"[red]{escape(str(row['error']))}[/red]"
@@ -707,18 +814,25 @@ def export(
     fmt: ExportFormat = typer.Option(ExportFormat.markdown, "--format", "-f", help="Output format."),
     to: Optional[Path] = typer.Option(None, "--to", help="Where to write [default: inside the results folder]."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --to file (never a results file)."),
+    rank_by: Optional[str] = _RANK_BY,
 ):
     """Export a results folder: tidy CSV, JSON, a Markdown report (report.md with figures), a
     LaTeX booktabs table, or one self-contained HTML page (report.html: inline figures, sortable tables)."""
     from ..results.export import EXPORTERS
+    from ..results.ranking import check_metric
     from ..results.reader import load_results
 
+    check_metric(rank_by)
     results = load_results(folder)
     if fmt == ExportFormat.markdown and not (results.folder / "loss.png").exists():
         from ..results.figures import write_figures
 
         write_figures(results)
-    paths = EXPORTERS[fmt.value](results, to, force)
+    import inspect
+
+    exporter = EXPORTERS[fmt.value]
+    ranked = {"rank_by": rank_by} if "rank_by" in inspect.signature(exporter).parameters else {}
+    paths = exporter(results, to, force, **ranked)
     _console().print("Wrote " + _escape(", ".join(str(p) for p in paths)))
 
 

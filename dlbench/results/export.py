@@ -165,13 +165,19 @@ def _pm(mean, std) -> str:
     return f"{_num(mean)} ± {_num(std, 2)}"
 
 
-def _ordered(stats):
-    """Best first, as in ``stats.csv`` and the terminal: lowest mean final loss (over the seeds that
-    did not diverge), optimizers whose every seed diverged last."""
-    import numpy as np
+def _ordered(stats, rank_by: str | None = None):
+    """Best first, as in the terminal (:func:`dlbench.results.ranking.rank_stats`): by the mean of
+    ``rank_by`` over the seeds that did not diverge (default: the test loss with a test split,
+    else the final loss), optimizers whose every seed diverged last."""
+    from .ranking import rank_stats
 
-    key = stats["final_loss_mean"].astype(float).fillna(np.inf)
-    return stats.assign(_key=key).sort_values("_key", kind="stable").drop(columns="_key")
+    return rank_stats(stats, rank_by)
+
+
+def _ranked_words(stats, rank_by: str | None) -> str:
+    from .ranking import default_metric, metric_words
+
+    return metric_words(rank_by or default_metric(stats, stats=True))
 
 
 # --- Markdown -----------------------------------------------------------------------------------
@@ -249,7 +255,7 @@ def _task_words(dataset: dict) -> str:
     return f"multiclass ({dataset.get('n_classes')} classes)" if task == "multiclass" else task
 
 
-def _stats_rows(results: Results, stats, problem: str):
+def _stats_rows(results: Results, stats, problem: str, rank_by: str | None = None):
     from .tables import fmt_seconds
 
     test = results.has_test
@@ -261,9 +267,9 @@ def _stats_rows(results: Results, stats, problem: str):
         header += ["test loss"] + (["test rmse", "test R²"] if reg else ["test accuracy"])
     header += ["diverged", "train time", "vs fastest"]
     if target:
-        header += ["reached target", "epochs to target"]
+        header += ["reached target", "epochs to target", "time to target"]
     rows = []
-    part = _ordered(stats[stats["problem"] == problem])
+    part = _ordered(stats[stats["problem"] == problem], rank_by)
     for rank, (_, r) in enumerate(part.iterrows(), start=1):
         ci = "—" if not math.isfinite(float(r["final_loss_ci_low"])) else \
             f"[{_num(r['final_loss_ci_low'])}, {_num(r['final_loss_ci_high'])}]"
@@ -278,7 +284,9 @@ def _stats_rows(results: Results, stats, problem: str):
         row += [f"{int(r['diverged'])}/{int(r['runs'])}", fmt_seconds(float(r["train_seconds_mean"])),
                 "—" if ratio is None or not math.isfinite(float(ratio)) else f"{float(ratio):.2f}×"]
         if target:
-            row += [f"{100 * float(r['reached_target']):.0f}%", _num(r.get("epochs_to_target"))]
+            seconds = float(r.get("seconds_to_target", math.nan))
+            row += [f"{100 * float(r['reached_target']):.0f}%", _num(r.get("epochs_to_target")),
+                    fmt_seconds(seconds) if math.isfinite(seconds) else "never"]
         rows.append(row)
     return header, rows
 
@@ -316,9 +324,12 @@ def _profile_rows(profile, taus=(1.0, 1.5, 2.0, 4.0)):
     return header, rows
 
 
-def export_markdown(results: Results | str | Path, to: str | Path | None = None, force: bool = False) -> list[Path]:
-    """``report.md``: configuration, statistics over seeds per problem, per-seed results, tuning,
-    and the figures that exist in the results folder (relative links, so it renders on any Git host)."""
+def export_markdown(results: Results | str | Path, to: str | Path | None = None, force: bool = False,
+                    rank_by: str | None = None) -> list[Path]:
+    """``report.md``: configuration, statistics over seeds per problem (ranked as in the terminal,
+    by ``rank_by``: :mod:`dlbench.results.ranking`; with the test columns and time to target when
+    there are), per-seed results, tuning, and the figures that exist in the results folder
+    (relative links, so it renders on any Git host)."""
     results = _results(results)
     path = _target(results, to, "report.md", force)
     stats = results.aggregate()
@@ -332,14 +343,18 @@ def export_markdown(results: Results | str | Path, to: str | Path | None = None,
             link = Path(os.path.relpath(results.folder / f"{stem}.png", path.parent)).as_posix()
             lines += [f"![{caption}]({link})", ""]
     for problem in results.problems:
-        header, rows = _stats_rows(results, stats, problem)
+        header, rows = _stats_rows(results, stats, problem, rank_by)
         title = "Results" if len(results.problems) == 1 else f"Results on {problem}"
         lines += [f"## {title}", ""] + _md_table(header, rows, "rl" + "r" * (len(header) - 2)) + [""]
         measures = "Losses, RMSE and R²" if results.is_regression(problem) else "Losses and accuracy"
-        lines += [f"Over {seeds} seed(s), best first. {measures} on the training set after the last "
+        lines += [f"Over {seeds} seed(s), best first by {_ranked_words(stats, rank_by)}. {measures} on the training set after the last "
                   "epoch: mean ± sample standard deviation, 95% confidence interval of the mean (Student t); "
                   "diverged runs are counted and left out of the other statistics. Train time: mean over seeds "
-                  "of the compiled training loop's wall time; 'vs fastest': ratio of mean times.", ""]
+                  "of the compiled training loop's wall time; 'vs fastest': ratio of mean times, to the fastest "
+                  "optimizer over the seeds that did not diverge."
+                  + (" Test: the held-out split." if results.has_test else "")
+                  + (" Epochs and time to target: medians over the runs that reached it." if results.targets else ""),
+                  ""]
     if results.profile is not None and not results.profile.empty:
         lines += ["## Across problems", ""] + _md_table(*_profile_rows(results.profile), "lrrrrr") + [""]
         lines += ["ρ(τ): fraction of problems on which the optimizer reached its target within τ times the fastest "
@@ -348,11 +363,15 @@ def export_markdown(results: Results | str | Path, to: str | Path | None = None,
     lines += ["## Per-seed results", ""] + _md_table(header, rows, "llrrrrrrll") + [""]
     if results.tuning is not None and not results.tuning.empty:
         tuning = results.tuning
-        chosen = tuning[tuning["selected"]] if tuning["selected"].any() else tuning.loc[
-            tuning.groupby(["problem", "optimizer"])["val_loss"].idxmin()]
-        rows = [[r["problem"], r["optimizer"], _num(r["lr"]), _num(r["val_loss"]),
-                 int(tuning[(tuning["problem"] == r["problem"]) & (tuning["optimizer"] == r["optimizer"])]["diverged"].sum())]
-                for _, r in chosen.iterrows()]
+        rows = []
+        for (problem, optimizer), group in tuning.groupby(["problem", "optimizer"], sort=False):
+            chosen = group[group["selected"].astype(bool)]
+            if len(chosen):  # an interrupted tuning selected nothing: say so, never pick a rate for it
+                r = chosen.iloc[0]
+                rows.append([problem, optimizer, _num(r["lr"]), _num(r["val_loss"]), int(group["diverged"].sum())])
+            else:
+                rows.append([problem, optimizer, f"not chosen (interrupted, {len(group)} trials done)", "—",
+                             int(group["diverged"].sum())])
         lines += ["## Tuning", "", "The learning rate selected per optimizer (lowest validation loss).", ""]
         lines += _md_table(["problem", "optimizer", "selected lr", "validation loss", "diverged trials"], rows, "llrrr") + [""]
     write_text_atomic(path, "\n".join(lines))
@@ -381,10 +400,13 @@ def _tex_num(value, digits: int = 3) -> str:
     return text
 
 
-def export_latex(results: Results | str | Path, to: str | Path | None = None, force: bool = False) -> list[Path]:
+def export_latex(results: Results | str | Path, to: str | Path | None = None, force: bool = False,
+                 rank_by: str | None = None) -> list[Path]:
     """``table.tex``: a ``booktabs`` table (needs ``\\usepackage{booktabs}``) of each optimizer's final
     training loss and accuracy (R² for a regression problem; mean ± std over the seeds that did
-    not diverge) and mean training time, the best loss of each problem in bold."""
+    not diverge), with a test split its test loss and accuracy (R²), with a target the median
+    time to reach it, and mean training time; ranked as in the terminal (``rank_by``:
+    :mod:`dlbench.results.ranking`), the best loss of each problem in bold."""
     import numpy as np
 
     results = _results(results)
@@ -392,22 +414,36 @@ def export_latex(results: Results | str | Path, to: str | Path | None = None, fo
     stats = results.aggregate()
     problems = results.problems
     seeds = results.seeds
+    test, target = results.has_test, bool(results.targets)
     over = f"mean $\\pm$ std over {seeds} seeds" if seeds > 1 else "one seed"
     regression = [p for p in problems if results.is_regression(p)]
     score = "accuracy" if not regression else "R$^2$" if len(regression) == len(problems) else "accuracy or R$^2$"
     score_head = score[0].upper() + score[1:]
+    heads = ["Optimizer", "Final loss", score_head] + (["Test loss", f"Test {score}"] if test else []) + (
+        ["Time to target (s)"] if target else []) + ["Time (s)"]
+    extra = (f"; test: the held-out split" if test else "") + (
+        f"; time to target ({latex_escape(results.target_text().split(': ', 1)[1])}): median over the runs that "
+        "reached it" if target else "")
     lines = [f"% dlbench: {latex_escape(results.name)} ({latex_escape(results.folder.name)}). Needs \\usepackage{{booktabs}}.",
              r"\begin{table}[htbp]", r"\centering",
-             f"\\caption{{{latex_escape(results.name)}: final training loss and {score} ({over}) and training time.}}",
+             f"\\caption{{{latex_escape(results.name)}: final training loss and {score} ({over}){extra}, and training "
+             f"time; best first by {latex_escape(_ranked_words(stats, rank_by))}.}}",
              f"\\label{{tab:dlbench-{''.join(c if c.isalnum() else '-' for c in results.name)}}}",
-             r"\begin{tabular}{lrrr}", r"\toprule",
-             f"Optimizer & Final loss & {score_head} & Time (s) \\\\", r"\midrule"]
+             f"\\begin{{tabular}}{{l{'r' * (len(heads) - 1)}}}", r"\toprule",
+             " & ".join(heads) + r" \\", r"\midrule"]
+
+    def pm(mean, std):
+        mean, std = float(mean), float(std)
+        if not np.isfinite(mean):
+            return r"\mbox{--}"
+        return _tex_num(mean) if not np.isfinite(std) else f"{_tex_num(mean)} \\pm {_tex_num(std, 2)}"
+
     for k, problem in enumerate(problems):
-        part = _ordered(stats[stats["problem"] == problem])
+        part = _ordered(stats[stats["problem"] == problem], rank_by)
         if len(problems) > 1:
             if k:
                 lines.append(r"\midrule")
-            lines.append(f"\\multicolumn{{4}}{{l}}{{\\emph{{{latex_escape(problem)}}}}} \\\\")
+            lines.append(f"\\multicolumn{{{len(heads)}}}{{l}}{{\\emph{{{latex_escape(problem)}}}}} \\\\")
         clean = part["final_loss_mean"].where(part["diverged"] == 0).astype(float)
         best = clean.min() if clean.notna().any() else None
         for _, r in part.iterrows():
@@ -420,10 +456,16 @@ def export_latex(results: Results | str | Path, to: str | Path | None = None, fo
                 loss = f"$\\mathbf{{{body}}}$" if diverged == 0 and mean == best else f"${body}$"
                 if diverged:
                     loss += f" ({diverged}/{runs} diverged)"
-            metric = "final_r2" if problem in regression else "final_accuracy"
-            acc_mean, acc_std = float(r[f"{metric}_mean"]), float(r[f"{metric}_std"])
-            acc = _tex_num(acc_mean) if not np.isfinite(acc_std) else f"{_tex_num(acc_mean)} \\pm {_tex_num(acc_std, 2)}"
-            lines.append(f"{latex_escape(r['optimizer'])} & {loss} & ${acc}$ & ${_tex_num(r['train_seconds_mean'])}$ \\\\")
+            metric = "r2" if problem in regression else "accuracy"
+            cells = [latex_escape(r["optimizer"]), loss, f"${pm(r[f'final_{metric}_mean'], r[f'final_{metric}_std'])}$"]
+            if test:
+                cells += [f"${pm(r['test_loss_mean'], r['test_loss_std'])}$",
+                          f"${pm(r[f'test_{metric}_mean'], r[f'test_{metric}_std'])}$"]
+            if target:
+                seconds = float(r.get("seconds_to_target", math.nan))
+                cells += [f"${_tex_num(seconds)}$" if math.isfinite(seconds) else "never"]
+            cells += [f"${_tex_num(r['train_seconds_mean'])}$"]
+            lines.append(" & ".join(cells) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}", ""]
     write_text_atomic(path, "\n".join(lines))
     return [path]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import DlbenchError
+from ..errors import ConfigError, DlbenchError
 
 __all__ = ["Results", "load_results", "list_runs", "compute_stats", "ordered_labels", "FORMAT"]
 
@@ -428,23 +428,22 @@ def compute_stats(summary):
 
 # --- listing ------------------------------------------------------------------------------------
 
-def _best(results: Results) -> str:
-    """The optimizer with the lowest mean final loss, per problem when there are several."""
-    import numpy as np
+def _best(results: Results, rank_by: str | None = None) -> str:
+    """The optimizer ranked first (:mod:`dlbench.results.ranking`: by ``rank_by``, default the
+    test loss with a test split, else the final loss; mean over the seeds that did not diverge),
+    per problem when there are several: the first row of the table ``dlbench show`` prints."""
+    from .ranking import best_per_problem
 
     summary = results.summary
     if summary.empty:
         return ""
-    loss = summary["final_loss"].where(~summary["diverged"], np.inf).fillna(np.inf)
-    means = loss.groupby([summary["problem"], summary["optimizer"]], sort=False).mean()
-    parts = []
-    for problem in results.problems:
-        if problem not in means.index.get_level_values(0):
-            continue
-        per = means.loc[problem]
-        per = per[np.isfinite(per)]
-        best = str(per.idxmin()) if len(per) else "none (all diverged)"
-        parts.append((problem, best))
+    try:
+        best = best_per_problem(summary, rank_by)
+    except ConfigError:  # ranked by a metric this folder does not have
+        from .ranking import metric_words
+
+        return f"— (no {metric_words(rank_by)})"
+    parts = [(p, best[p] or "none (all diverged)") for p in results.problems if p in best]
     if len(parts) == 1:
         return parts[0][1]
     return ", ".join(f"{p}: {b}" for p, b in parts)
@@ -465,17 +464,20 @@ def _date_of(folder: Path, config: dict | None) -> _dt.datetime:
         return _dt.datetime.fromtimestamp(folder.stat().st_mtime)
 
 
-def list_runs(root: str | Path = "results"):
+def list_runs(root: str | Path = "results", rank_by: str | None = None):
     """One row per results folder under ``root``, newest first.
 
     Columns: ``id`` (folder name), ``date`` (local, ``YYYY-MM-DD HH:MM:SS``), ``command``,
-    ``problems`` (comma-separated), ``optimizers`` (how many), ``best`` (lowest mean final loss;
-    ``"p1: adam, p2: sgd"`` with several problems), ``path`` and ``error`` (empty, or why the
+    ``problems`` (comma-separated), ``optimizers`` (how many), ``best`` (the first of the table
+    ``dlbench show`` prints, ranked by ``rank_by``: :func:`_best`; ``"p1: adam, p2: sgd"`` with several problems), ``path`` and ``error`` (empty, or why the
     folder cannot be read: such folders are listed, never raised). A missing ``root`` gives an
     empty table.
     """
     import pandas as pd
 
+    from .ranking import check_metric
+
+    check_metric(rank_by)
     columns = ["id", "date", "command", "problems", "optimizers", "best", "path", "error"]
     root = Path(root)
     rows = []
@@ -487,7 +489,7 @@ def list_runs(root: str | Path = "results"):
             results = _load(folder, curves=False)
             config = results.config
             row.update(command=str(config.get("command") or ""), problems=", ".join(results.problems),
-                       optimizers=len(set(results.summary["optimizer"])), best=_best(results))
+                       optimizers=len(set(results.summary["optimizer"])), best=_best(results, rank_by))
         except DlbenchError as exc:
             row["error"] = str(exc).split("': ", 1)[-1]
         except Exception as exc:  # one bad folder never stops the listing

@@ -83,11 +83,94 @@ def _f3(value: float) -> str:
     return f"{value:.3f}"
 
 
+_HEADER_OF_METRIC = {"loss": ("final loss", "final loss (mean ± sd)"), "test_loss": ("test loss",), "best_loss": ("best loss",),
+                     "accuracy": ("accuracy",), "test_accuracy": ("test acc.",), "rmse": ("rmse",),
+                     "test_rmse": ("test rmse",), "r2": ("R²",), "test_r2": ("test R²",), "time": ("train time",)}
+"""The column (either name) that shows each ranking metric of :data:`dlbench.results.ranking.RANK_METRICS`."""
+
+_MEASURE = None
+
+
+def _natural_width(columns, rows, keep) -> int:
+    """Width of the table holding the columns ``keep`` at their natural (unwrapped) size."""
+    global _MEASURE
+    from rich.console import Console
+    from rich.measure import Measurement
+
+    if _MEASURE is None:
+        _MEASURE = Console(width=100_000, color_system=None, force_terminal=False)
+    table = Table(box=box.SIMPLE_HEAVY)
+    for i in keep:
+        table.add_column(columns[i][0], justify=columns[i][1], no_wrap=True)
+    for row in rows:
+        table.add_row(*(row[i] for i in keep))
+    return Measurement.get(_MEASURE, _MEASURE.options, table).maximum
+
+
+def fitted_table(title: str, columns, rows, caption: str, width: int | None = None, wide: bool = False) -> Table:
+    """A rich table of ``columns`` (``(header, justify, priority)``) and ``rows`` that fits ``width``
+    characters: every column of priority 0, then the others by priority (then left to right)
+    while the table still fits at its natural width, so no cell is ever cut or wrapped; the
+    caption says which columns were left out. ``width=None`` or ``wide``: every column. Cells
+    are never truncated (``no_wrap``, ``min_width`` = the longest cell): a column that does not
+    fit is left out, not squeezed."""
+    keep = list(range(len(columns)))
+    if width is not None and not wide:
+        order = sorted(range(len(columns)), key=lambda i: (columns[i][2], i))
+        keep = [i for i in order if columns[i][2] == 0]
+        for i in order:
+            if columns[i][2] != 0 and _natural_width(columns, rows, sorted(keep + [i])) <= width:
+                keep.append(i)
+        keep.sort()
+    left_out = [columns[i][0] for i in range(len(columns)) if i not in keep]
+    if left_out:
+        caption += (f" Left out at this width: {', '.join(left_out)} (a wider terminal shows more; --wide shows "
+                    "every column).")
+    table = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left", caption_justify="left", caption=caption)
+    from rich.text import Text
+
+    for i in keep:
+        longest = max([Text.from_markup(row[i]).cell_len for row in rows] + [len(columns[i][0])])
+        table.add_column(columns[i][0], justify=columns[i][1], no_wrap=True, min_width=longest)
+    for row in rows:
+        table.add_row(*(row[i] for i in keep))
+    return table
+
+
+def _priorities(columns, rank_by: str, base: dict) -> list:
+    """``(header, justify, priority)``: ``base[header]`` (default 5), 0 for the ranking metric's column."""
+    headers = _HEADER_OF_METRIC.get(rank_by, ())
+    return [(name, justify, 0 if name in headers else base.get(name, 5)) for name, justify in columns]
+
+
+def _ranked_by(rank_by: str, seeds: bool = False) -> str:
+    from .ranking import metric_words
+
+    last = "optimizers with a diverged seed after those without" if seeds else "diverged runs last"
+    return f"Ranked by {metric_words(rank_by)}, best first ({last}). "
+
+
+_COMPARISON_PRIORITY = {"#": 0, "optimizer": 0, "final loss": 1, "test loss": 1, "vs fastest": 1, "epochs": 2,
+                        "time to target": 2, "accuracy": 3, "rmse": 3, "R²": 3, "test acc.": 3, "test rmse": 3,
+                        "test R²": 3, "epochs to target": 4, "train time": 4, "lr": 5, "best loss": 5,
+                        "time/epoch": 5, "loss curve": 6}
+_STATS_PRIORITY = {"#": 0, "optimizer": 0, "final loss (mean ± sd)": 1, "test loss": 1, "vs fastest": 1,
+                   "diverged": 2, "time to target": 2, "accuracy": 3, "rmse": 3, "R²": 3, "test acc.": 3,
+                   "test rmse": 3, "test R²": 3, "reached": 3, "95% CI": 4, "epochs to target": 4, "train time": 4,
+                   "min … max": 5, "loss curve": 6}
+
+
 def comparison_table(summary, title: str, compile_seconds: float, compile_source: str, repeat: int,
-                     target: str | None = None, jobs: int = 1, sparks: dict | None = None, task: str | None = None) -> Table:
-    """One seed: the runs sorted by final loss, with time relative to the fastest run. A
-    regression problem (``task``, else read off the columns) shows RMSE and R² for accuracy."""
-    table = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left", caption_justify="left")
+                     target: str | None = None, jobs: int = 1, sparks: dict | None = None, task: str | None = None,
+                     rank_by: str | None = None, width: int | None = None, wide: bool = False) -> Table:
+    """One seed: the runs ranked by ``rank_by`` (:mod:`dlbench.results.ranking`; default the test
+    loss when there is a test split, else the final loss), with time relative to the fastest run.
+    A regression problem (``task``, else read off the columns) shows RMSE and R² for accuracy.
+    ``width``: fit that many characters (:func:`fitted_table`)."""
+    from .ranking import default_metric, rank_summary
+
+    rank_by = rank_by or default_metric(summary)
+    summary = rank_summary(summary, rank_by)
     has_test = summary["test_loss"].notna().any() if "test_loss" in summary else False
     reg = _regression(summary, task, "final_r2")
     score = [("rmse", "right"), ("R²", "right")] if reg else [("accuracy", "right")]
@@ -100,8 +183,7 @@ def comparison_table(summary, title: str, compile_seconds: float, compile_source
     if target:
         columns += [("epochs to target", "right"), ("time to target", "right")]
     columns += [("time/epoch", "right"), ("train time", "right"), ("vs fastest", "right")]
-    for name, justify in columns:
-        table.add_column(name, justify=justify, no_wrap=True)
+    rows = []
     for rank, (_, row) in enumerate(summary.iterrows(), start=1):
         cells = [str(rank), user_text(row["optimizer"])] + ([sparks.get((row["problem"], row["optimizer"]), "")] if sparks else []) + [
             f"{row['lr']:.4g}", fmt_loss(row["final_loss"]), fmt_loss(row["best_loss"])]
@@ -116,36 +198,45 @@ def comparison_table(summary, title: str, compile_seconds: float, compile_source
                       "never" if not math.isfinite(hit) else fmt_seconds(row["seconds_to_target"])]
         cells += [fmt_seconds(row["seconds_per_epoch"]), fmt_seconds(row["train_seconds"]),
                   _ratio(row["time_ratio"], row["time_ratio_std"])]
-        table.add_row(*cells)
-    table.caption = (
-        ("Losses (half the mean squared error), RMSE and R² on the training set after the last epoch run" if reg
-         else "Losses and accuracy on the training set after the last epoch run")
+        rows.append(cells)
+    caption = (
+        _ranked_by(rank_by)
+        + ("Losses (half the mean squared error), RMSE and R² on the training set after the last epoch run" if reg
+           else "Losses and accuracy on the training set after the last epoch run")
         + (" (test: the held-out split)" if has_test else "")
         + (f"; target: {target}" if target else "")
         + f". Train time: median wall time of the compiled training loop over {repeat} identical run(s); "
-        f"'vs fastest' is its ratio to the fastest run (± from the spread of the repeats).{_jobs_note(jobs)} "
-        f"Kernel compile time, not included: {fmt_seconds(compile_seconds)} ({_how(compile_source)})."
+        f"'vs fastest' is its ratio to the fastest run that did not diverge (± from the spread of the repeats)."
+        f"{_jobs_note(jobs)} Kernel compile time, not included: {fmt_seconds(compile_seconds)} ({_how(compile_source)})."
     )
-    return table
+    return fitted_table(title, _priorities(columns, rank_by, _COMPARISON_PRIORITY), rows, caption, width, wide)
 
 
 def _pm(mean: float, std: float, fmt) -> str:
+    """``mean ± std``; a loss's standard deviation (``fmt`` :func:`fmt_loss`) to two significant
+    digits, all its spread supports (``0.020550 ± 3.5e-05``)."""
     if not math.isfinite(mean):
         return "—"
-    return f"{fmt(mean)} ± {fmt(std)}" if math.isfinite(std) else fmt(mean)
+    if not math.isfinite(std):
+        return fmt(mean)
+    return f"{fmt(mean)} ± {std:.2g}" if fmt is fmt_loss else f"{fmt(mean)} ± {fmt(std)}"
 
 
 def stats_table(stats, title: str, seeds: int, compile_seconds: float, compile_source: str,
-                target: str | None = None, jobs: int = 1, sparks: dict | None = None, task: str | None = None) -> Table:
+                target: str | None = None, jobs: int = 1, sparks: dict | None = None, task: str | None = None,
+                rank_by: str | None = None, width: int | None = None, wide: bool = False) -> Table:
     """Several seeds: mean ± standard deviation, 95% confidence interval and range per optimizer
-    (RMSE and R² for accuracy on a regression problem)."""
-    table = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left", caption_justify="left")
+    (RMSE and R² for accuracy on a regression problem), ranked by the mean of ``rank_by`` (see
+    :func:`comparison_table`); ``width``: fit that many characters (:func:`fitted_table`)."""
+    from .ranking import default_metric, rank_stats
+
+    rank_by = rank_by or default_metric(stats, stats=True)
+    stats = rank_stats(stats, rank_by)
     has_test = stats["test_loss_mean"].notna().any()
     reg = _regression(stats, task, "final_r2_mean")
     score = [("rmse", "right"), ("R²", "right")] if reg else [("accuracy", "right")]
     columns = [("#", "right"), ("optimizer", "left")] + ([("loss curve", "left")] if sparks else []) + [
         ("final loss (mean ± sd)", "right"), ("95% CI", "right"), ("min … max", "right")] + score
-    # headers never shrink below their own width
     if has_test:
         columns += [("test loss", "right")] + ([("test rmse", "right"), ("test R²", "right")] if reg
                                                else [("test acc.", "right")])
@@ -153,9 +244,8 @@ def stats_table(stats, title: str, seeds: int, compile_seconds: float, compile_s
     if target:
         columns += [("reached", "right"), ("epochs to target", "right"), ("time to target", "right")]
     columns += [("train time", "right"), ("vs fastest", "right")]
-    for name, justify in columns:
-        table.add_column(name, justify=justify, no_wrap=True, min_width=len(name))
     f6 = fmt_loss
+    rows = []
     for rank, (_, row) in enumerate(stats.iterrows(), start=1):
         cells = [str(rank), user_text(row["optimizer"])] + ([sparks.get((row["problem"], row["optimizer"]), "")] if sparks else []) + [
             _pm(row["final_loss_mean"], row["final_loss_std"], f6),
@@ -179,62 +269,69 @@ def stats_table(stats, title: str, seeds: int, compile_seconds: float, compile_s
                       "never" if not math.isfinite(row["seconds_to_target"]) else fmt_seconds(row["seconds_to_target"])]
         cells += [_pm(row["train_seconds_mean"], row["train_seconds_std"], fmt_seconds),
                   _ratio(row["time_ratio"], row["time_ratio_std"])]
-        table.add_row(*cells)
-    table.caption = (
-        f"Over {seeds} seeds (each its own initial parameters, sample order and data splits). Mean ± sample standard "
+        rows.append(cells)
+    caption = (
+        _ranked_by(rank_by, seeds=True)
+        + f"Over {seeds} seeds (each its own initial parameters, sample order and data splits). Mean ± sample standard "
         "deviation, 95% confidence interval of the mean (Student t), min … max; diverged runs are counted and left "
         "out of the other statistics."
         + (f" Target: {target}; epochs/time to target are medians over the runs that reached it." if target else "")
-        + f" Train time: wall time of the compiled training loop; 'vs fastest' is the ratio of mean times with "
-        f"propagated uncertainty.{_jobs_note(jobs)} Kernel compile time, not included: {fmt_seconds(compile_seconds)} "
-        f"({_how(compile_source)})."
+        + f" Train time: wall time of the compiled training loop; 'vs fastest' is the ratio of mean times (over the "
+        f"seeds that did not diverge) with propagated uncertainty.{_jobs_note(jobs)} Kernel compile time, not "
+        f"included: {fmt_seconds(compile_seconds)} ({_how(compile_source)})."
     )
-    return table
+    return fitted_table(title, _priorities(columns, rank_by, _STATS_PRIORITY), rows, caption, width, wide)
 
 
-def tuning_table(tuning, grid_size: int, lr_range: tuple[float, float], val_fraction: float) -> Table:
-    """The learning rate each optimizer's tuning chose, with its validation loss."""
-    table = Table(title="Tuning: learning rate chosen on the validation split", box=box.SIMPLE_HEAVY,
-                  title_justify="left", caption_justify="left")
+def tuning_table(tuning, grid_size: int, lr_range: tuple[float, float], val_fraction: float,
+                 width: int | None = None, wide: bool = False) -> Table:
+    """The learning rate each optimizer's tuning chose, with its validation loss. An optimizer
+    whose tuning did not finish (an interrupted comparison: no trial ``selected``) shows no chosen
+    rate, only the trials that finished."""
     has_r2 = "val_r2" in tuning and tuning["val_r2"].notna().any()
     has_accuracy = not has_r2 or tuning["val_accuracy"].notna().any()
-    for name, justify in [("problem", "left"), ("optimizer", "left"), ("chosen lr", "right"), ("val. loss", "right")] + (
-            [("val. accuracy", "right")] if has_accuracy else []) + ([("val. R²", "right")] if has_r2 else []) + [
-            ("diverged trials", "right")]:
-        table.add_column(name, justify=justify, no_wrap=True)
+    columns = [("problem", "left", 1), ("optimizer", "left", 0), ("chosen lr", "right", 0), ("val. loss", "right", 1)] + (
+        [("val. accuracy", "right", 2)] if has_accuracy else []) + ([("val. R²", "right", 2)] if has_r2 else []) + [
+        ("diverged trials", "right", 2)]
+    rows, unfinished = [], 0
     for (problem, optimizer), group in tuning.groupby(["problem", "optimizer"], sort=False):
-        chosen = group[group["selected"]]
-        best = chosen.iloc[0] if len(chosen) else group.iloc[0]
+        chosen = group[group["selected"].astype(bool)]
+        if not len(chosen):
+            unfinished += 1
+            rows.append([user_text(problem), user_text(optimizer), "not chosen", "—"] + ["—"] * (int(has_accuracy) + int(has_r2))
+                        + [f"{int(group['diverged'].sum())}/{len(group)} done"])
+            continue
+        best = chosen.iloc[0]
         scores = ([_f3(best["val_accuracy"]) if math.isfinite(best["val_accuracy"]) or not has_r2 else "—"] if has_accuracy
                   else []) + ([_f3(best["val_r2"]) if math.isfinite(best["val_r2"]) else "—"] if has_r2 else [])
-        table.add_row(user_text(problem), user_text(optimizer), f"{best['lr']:.4g}", fmt_loss(best["val_loss"]), *scores,
-                      f"{int(group['diverged'].sum())}/{len(group)}")
-    table.caption = (f"Every optimizer tried the same {grid_size} learning rates, evenly spaced in log scale from "
-                     f"{lr_range[0]:g} to {lr_range[1]:g}, training on the training data minus a {val_fraction:.0%} "
-                     "validation split; the rate with the lowest final validation loss was then run with every seed.")
-    return table
+        rows.append([user_text(problem), user_text(optimizer), f"{best['lr']:.4g}", fmt_loss(best["val_loss"]), *scores,
+                     f"{int(group['diverged'].sum())}/{len(group)}"])
+    caption = (f"Every optimizer tried the same {grid_size} learning rates, evenly spaced in log scale from "
+               f"{lr_range[0]:g} to {lr_range[1]:g}, training on the training data minus a {val_fraction:.0%} "
+               "validation split; the rate with the lowest final validation loss was then run with every seed.")
+    if unfinished:
+        caption += (f" 'not chosen': the tuning of {unfinished} optimizer(s) was interrupted before every trial "
+                    "finished (the trials done are in tuning.csv).")
+    return fitted_table("Tuning: learning rate chosen on the validation split", columns, rows, caption, width, wide)
 
 
-def profile_table(profile, taus=(1.0, 1.25, 1.5, 2.0, 3.0, 4.0)) -> Table:
+def profile_table(profile, taus=(1.0, 1.25, 1.5, 2.0, 3.0, 4.0), width: int | None = None, wide: bool = False) -> Table:
     """AlgoPerf-style summary over problems: the performance profile at a few ratios, and the score."""
-    table = Table(title="Across problems: performance profile and score", box=box.SIMPLE_HEAVY, title_justify="left",
-                  caption_justify="left")
-    table.add_column("optimizer")
-    table.add_column("score", justify="right")
-    for tau in taus:
-        table.add_column(f"ρ({tau:g})", justify="right")
+    columns = [("optimizer", "left", 0), ("score", "right", 0)] + [
+        (f"ρ({tau:g})", "right", 1 if tau in (1.0, 2.0, 4.0) else 2) for tau in taus]
     scores = profile.groupby("optimizer", sort=False)["score"].first().sort_values(ascending=False)
+    rows = []
     for optimizer, score in scores.items():
-        rows = profile[profile["optimizer"] == optimizer].sort_values("tau")
+        curve = profile[profile["optimizer"] == optimizer].sort_values("tau")
         cells = []
         for tau in taus:
-            upto = rows[rows["tau"] <= tau + 1e-12]
+            upto = curve[curve["tau"] <= tau + 1e-12]
             cells.append(f"{upto['rho'].iloc[-1]:.2f}" if len(upto) else "0.00")
-        table.add_row(user_text(optimizer), f"{score:.3f}", *cells)
-    table.caption = ("ρ(τ): fraction of problems on which the optimizer reached its target within τ times the "
-                     "fastest optimizer's time. Score: the area under ρ from 1 to r_max = 4, normalised to [0, 1] "
-                     "(AlgoPerf, Dahl et al. 2023).")
-    return table
+        rows.append([user_text(optimizer), f"{score:.3f}", *cells])
+    caption = ("ρ(τ): fraction of problems on which the optimizer reached its target within τ times the "
+               "fastest optimizer's time. Score: the area under ρ from 1 to r_max = 4, normalised to [0, 1] "
+               "(AlgoPerf, Dahl et al. 2023).")
+    return fitted_table("Across problems: performance profile and score", columns, rows, caption, width, wide)
 
 
 def run_table(row, compile_seconds: float, compile_source: str = "", task: str | None = None) -> Table:
@@ -305,12 +402,20 @@ def sparklines(curves, width: int = 12) -> dict:
     return {key: sparkline(group.to_numpy(), width) for key, group in mean.groupby(level=[0, 1], sort=False)}
 
 
-def print_results(console, results) -> None:
+def print_results(console, results, rank_by: str | None = None, wide: bool = False) -> None:
     """Every table of a saved results folder (:func:`dlbench.results.reader.load_results`): what
-    ``dlbench run``/``compare`` print when they finish, and what ``dlbench show`` prints again."""
+    ``dlbench run``/``compare`` print when they finish, and what ``dlbench show`` prints again.
+    Tables fit ``console.width`` (every column with ``wide``); ``rank_by``: see
+    :mod:`dlbench.results.ranking`. A folder of an interrupted or unfinished run says so first."""
+    from .ranking import check_metric
+
     from ..study.experiment import Experiment
 
+    check_metric(rank_by)
     config = results.config
+    note = folder_state(results)
+    if note:
+        console.print(f"[yellow]Note:[/yellow] {user_text(note)}")
     exp = Experiment.from_dict(config["experiment"])
     timing = config["timing"]
     summary = results.summary
@@ -322,7 +427,26 @@ def print_results(console, results) -> None:
         return
     stats = results.aggregate() if exp.seeds > 1 else None
     print_comparison(console, exp, summary, stats, results.tuning, results.profile, timing, results.curves,
-                     {p: results.task(p) for p in results.problems}, config)
+                     {p: results.task(p) for p in results.problems}, config, rank_by=rank_by, wide=wide)
+
+
+def folder_state(results) -> str | None:
+    """A sentence when ``results`` is not a finished comparison: interrupted (Ctrl-C, kept what had
+    finished) or incomplete (still being written, or its process was killed), with how many runs
+    finished; ``None`` for a finished folder."""
+    config = results.config
+    state = config.get("state") or ("interrupted" if config.get("interrupted") else None)
+    done = len(results.summary) if results.summary is not None else config.get("completed_runs")
+    planned = config.get("planned_runs")
+    count = f"{done} of {planned} runs finished" if planned else f"{done} runs finished"
+    folder = results.folder
+    if state == "interrupted":
+        return (f"this comparison was interrupted: {count}; the tables show only those "
+                f"('dlbench resume {folder}' runs the rest).")
+    if state == "running":
+        return (f"this folder is incomplete: its comparison is still running or was killed; {count} so far, and the "
+                f"tables show only those ('dlbench resume {folder}' continues a killed one).")
+    return None
 
 
 def _widths(exp, network: dict | None) -> tuple:
@@ -364,27 +488,29 @@ def _title(exp, problem, dataset: dict | None = None, network: dict | None = Non
 
 
 def print_comparison(console, exp, summary, stats, tuning, profile, timing: dict, curves=None, tasks: dict | None = None,
-                     config: dict | None = None) -> None:
+                     config: dict | None = None, rank_by: str | None = None, wide: bool = False) -> None:
     """Every table of a comparison: tuning, one per problem, and the profile across problems.
     Used both right after a comparison and by ``dlbench show`` on its saved files. ``tasks`` maps
     a problem to its task (read off the tables when absent); ``config`` is ``config.json``, whose
     ``datasets`` and ``networks`` describe each problem in its title."""
     compile_seconds, compile_source = timing["compile_seconds"], timing["compile_source"]
+    width = console.width
     sparks = sparklines(curves)
     tasks, config = tasks or {}, config or {}
     datasets, networks = config.get("datasets") or {}, config.get("networks") or {}
     if tuning is not None and len(tuning):
-        console.print(tuning_table(tuning, exp.n_trials, (exp.lr_min, exp.lr_max), exp.val_fraction))
+        console.print(tuning_table(tuning, exp.n_trials, (exp.lr_min, exp.lr_max), exp.val_fraction, width, wide))
     for problem in exp.resolved_problems():
         target = problem.target.describe() if problem.target is not None else None
         title = _title(exp, problem, datasets.get(problem.name), networks.get(problem.name))
         task = tasks.get(problem.name)
         if stats is None or exp.seeds == 1:
             table = comparison_table(summary[summary["problem"] == problem.name], title, compile_seconds,
-                                     compile_source, timing["repeats"], target, timing["jobs"], sparks, task)
+                                     compile_source, timing["repeats"], target, timing.get("jobs", 1), sparks, task,
+                                     rank_by, width, wide)
         else:
             table = stats_table(stats[stats["problem"] == problem.name], title, exp.seeds, compile_seconds,
-                                compile_source, target, timing["jobs"], sparks, task)
+                                compile_source, target, timing.get("jobs", 1), sparks, task, rank_by, width, wide)
         console.print(table)
     if profile is not None and len(profile):
-        console.print(profile_table(profile))
+        console.print(profile_table(profile, width=width, wide=wide))

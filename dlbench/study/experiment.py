@@ -51,7 +51,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["Experiment", "Run", "Problem", "Target", "load_experiment", "default_experiment", "article_experiment",
+__all__ = ["Experiment", "Run", "Problem", "Target", "parse_run", "apply_settings", "load_experiment", "shipped_experiments", "default_experiment", "article_experiment",
            "BUDGETS", "TARGET_METRICS"]
 
 BUDGETS = {"one-shot": 0, "small": 25, "large": 50}
@@ -83,6 +83,110 @@ class Run:
     @property
     def name(self) -> str:
         return self.label or self.optimizer
+
+
+RUN_FIELDS = {"lr": float, "batch_size": int, "schedule": str}
+"""Settings of a ``name:key=value`` argument that are fields of :class:`Run` (the others are the
+optimizer's hyperparameters; ``batch-size`` is accepted for ``batch_size``)."""
+
+
+def apply_settings(experiment: "Experiment", params: dict | None = None, schedule: str | None = None,
+                   schedule_params: dict | None = None, typed: bool = False) -> "Experiment":
+    """``experiment`` with command-line settings applied to its runs (``compare --param``,
+    ``--schedule``, ``--schedule-param``): ``schedule`` to every run; each of ``params`` to every
+    run whose optimizer has that hyperparameter, each of ``schedule_params`` to every run whose
+    schedule has that parameter; a name that no run takes is an error. ``typed``: the runs came
+    from the command line (``adam:beta2=0.99``), whose own settings win over these; else (runs
+    of an experiment file) these win."""
+    from ..optimizers import get_optimizer
+    from ..schedules import get_schedule
+
+    params, schedule_params = dict(params or {}), dict(schedule_params or {})
+    runs = list(experiment.runs or experiment.with_runs(["all"]).runs)
+    if not (params or schedule or schedule_params):
+        return experiment
+
+    def merged(flags: dict, own: dict) -> dict:
+        return {**flags, **own} if typed else {**own, **flags}
+
+    out = []
+    for run in runs:
+        spec = get_optimizer(run.optimizer)
+        sched = run.schedule if (typed and run.schedule) else (schedule or run.schedule)
+        out.append(replace(run, schedule=sched))
+    for option, values in (("--param", params), ("--schedule-param", schedule_params)):
+        for key, value in values.items():
+            takers = []
+            for i, run in enumerate(out):
+                spec = get_optimizer(run.optimizer)
+                if option == "--param":
+                    names = {h.name for h in spec.hypers}
+                    if spec.schedule and run.schedule is None:  # dynamic: its schedule's parameters too
+                        names |= {h.name for h in get_schedule(spec.schedule).hypers}
+                else:
+                    names = {h.name for h in get_schedule(run.schedule or experiment.schedule or spec.schedule
+                                                          or "constant").hypers}
+                if key in names:
+                    takers.append(i)
+                    field_name = "hyperparameters" if option == "--param" else "schedule_params"
+                    out[i] = replace(run, **{field_name: merged({key: value}, getattr(run, field_name))})
+            if not takers:
+                what = "hyperparameter" if option == "--param" else "schedule parameter"
+                names = ", ".join(dict.fromkeys(r.name for r in out))
+                raise ConfigError(f"Invalid value for '{option}': no optimizer of this comparison ({names}) takes the "
+                                  f"{what} {key!r}.")
+    return replace(experiment, runs=tuple(out))
+
+
+def parse_run(text: str) -> Run:
+    """A run from a command-line argument: ``adam`` (the registry's ``adam``, default settings,
+    no label) or ``adam:beta2=0.99,lr=0.01`` (registry name, then ``:`` and comma-separated
+    ``key=value`` settings: ``lr``, ``batch_size`` and ``schedule`` set the run, any other key is
+    a hyperparameter, checked with the optimizer; the label is ``text`` as typed). Only a last
+    ``:`` part holding ``=`` is settings, so ``lookahead:adam`` is a registry name and
+    ``lookahead:adam:k=5`` is that name with ``k=5``. A comma inside a value of two numbers
+    (``betas=0.9,0.999``) belongs to that value."""
+    name, sep, tail = text.rpartition(":")
+    if not sep or "=" not in tail:
+        return Run(text)
+    if not name.strip():
+        raise ConfigError(f"Invalid optimizer {text!r}: expected NAME:KEY=VALUE[,KEY=VALUE...] with an optimizer NAME "
+                          "before the ':'.")
+    settings: dict[str, str] = {}
+    last = None
+    for part in tail.split(","):
+        key, eq, value = part.partition("=")
+        if not eq:
+            if last is None or not part.strip():
+                raise ConfigError(f"Invalid optimizer {text!r}: its settings must be KEY=VALUE, separated by commas.")
+            settings[last] += "," + part.strip()
+            continue
+        key = key.strip().replace("-", "_")
+        if not key or not value.strip():
+            raise ConfigError(f"Invalid optimizer {text!r}: its settings must be KEY=VALUE, separated by commas.")
+        if key in settings:
+            raise ConfigError(f"Invalid optimizer {text!r}: {key!r} is set twice.")
+        settings[key], last = value.strip(), key
+    fields: dict = {}
+    for key, kind in RUN_FIELDS.items():
+        if key in settings:
+            value = settings.pop(key)
+            try:
+                fields[key] = kind(value) if kind is not int else int(value)
+            except ValueError:
+                noun = {"float": "a number", "int": "an integer"}.get(kind.__name__, "a name")
+                raise ConfigError(f"Invalid optimizer {text!r}: {key} must be {noun}. Got {value!r} instead.") from None
+    return Run(name, label=text, hyperparameters={k: _number(v) for k, v in settings.items()}, **fields)
+
+
+def _number(text: str):
+    """``"5"`` -> 5, ``"0.99"`` -> 0.99, anything else as it is (checked by the optimizer)."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
 @dataclass(frozen=True)
@@ -201,11 +305,22 @@ class Experiment:
         return parse_hidden(self.hidden if self.hidden is not None else self.n_hidden, "the experiment")
 
     def with_runs(self, names: list[str]) -> "Experiment":
-        """The same experiment with one default run per optimizer name; a group name (``all``,
-        ``all-2026``, ``every``: :data:`dlbench.optimizers.GROUPS`) stands for its members."""
+        """The same experiment with one run per name: a registry name or a group (``all``,
+        ``all-2026``, ``every``: :data:`dlbench.optimizers.GROUPS`, which stands for its members;
+        repeats are dropped), or a name with settings, ``adam:beta2=0.99`` (:func:`parse_run`: a
+        run labelled as typed). Two runs with one label are an error."""
         from ..optimizers import expand_names
 
-        return replace(self, runs=tuple(Run(n) for n in expand_names(names)))
+        runs: list[Run] = []
+        for name in names:
+            run = parse_run(name)
+            if run.label is None:
+                runs += [Run(n) for n in expand_names([name]) if all(r.name != n for r in runs)]
+            elif any(r.name == run.label for r in runs):
+                raise ConfigError(f"Two runs are both called {run.label!r}: give each optimizer's settings once.")
+            else:
+                runs.append(run)
+        return replace(self, runs=tuple(runs))
 
     def resolved_runs(self) -> tuple[Run, ...]:
         """Runs with the experiment-wide settings filled in where a run leaves them unset."""
@@ -546,9 +661,23 @@ def _target(path, text, table, key, value, index=0) -> Target:
     return target
 
 
+def shipped_experiments() -> dict[str, Path]:
+    """The experiments installed with dlbench (``dlbench/experiments/*.toml``; the repository's
+    ``experiments/`` is a link to them), by name: ``{"article": Path(...), ...}``."""
+    folder = Path(__file__).resolve().parent.parent / "experiments"
+    return {p.stem: p for p in sorted(folder.glob("*.toml"))}
+
+
 def load_experiment(path: str | Path) -> Experiment:
-    """Read an experiment file; errors name the file, the key and the line."""
+    """Read an experiment file, or a shipped experiment by name (``"article"``:
+    :func:`shipped_experiments`) when no such file exists; errors name the file, the key and the line."""
     path = Path(path)
+    shipped = shipped_experiments()
+    if not path.exists() and str(path).removesuffix(".toml") in shipped and len(path.parts) == 1:
+        path = shipped[str(path).removesuffix(".toml")]
+    elif not path.exists() and not path.suffix and len(path.parts) == 1:
+        raise ConfigError(f"{path}: experiment file not found, and no shipped experiment has that name "
+                          f"(shipped: {', '.join(shipped)}; see 'dlbench list experiments').")
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
