@@ -208,7 +208,7 @@ def prepare(
         optimizer=spec.name,
         rule=spec.rule_for(hyper_values),
         hyperparameters=hyper_values,
-        hp=np.array(spec.kernel_hp({**hyper_values, "n_samples": n_samples, "batch_size": batch_size}) or [0.0],
+        hp=np.array(spec.kernel_hp({**hyper_values, "n_samples": n_samples, "batch_size": batch_size, "lr": float(lr)}) or [0.0],
                     dtype=np.float64),
         n_slots=n_slots,
         n_scalars=n_scalars,

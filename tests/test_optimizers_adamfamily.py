@@ -385,7 +385,7 @@ def test_cautious_radam_before_and_after_rectification(step, beta2):
 def test_cautious_is_a_boolean_of_the_adam_family_and_lion():
     have = {n for n in ("adam", "adamw", "amsgrad", "lion", "adopt", "ademamix", "nadam", "radam", "adamax",
                         "adabelief", "yogi", "adan") if "cautious" in get_optimizer(n).defaults()}
-    assert have == {"adam", "adamw", "amsgrad", "adamax", "radam", "lion", "adopt", "ademamix"}  # not nadam
+    assert have == {"adam", "adamw", "amsgrad", "adamax", "radam", "nadam", "lion", "adopt", "ademamix"}
     for name in have:
         spec = get_optimizer(name)
         assert spec.defaults()["cautious"] is False

@@ -13,6 +13,8 @@ from ..optimizers import adafactor as _adafactor
 from ..optimizers import adam as _adam
 from ..optimizers import asgd as _asgd
 from ..optimizers import lamb as _lamb
+from ..optimizers import mars as _mars
+from ..optimizers import prodigy as _prodigy
 from ..optimizers import muon as _muon
 from ..optimizers import adabelief as _adabelief
 from ..optimizers import adan as _adan
@@ -42,7 +44,7 @@ def _compile_helpers(*modules):
                 setattr(module, name, compiled[id(obj)])
 
 
-_compile_helpers(_adam, _ademamix, _adopt, _lion, _adabelief, _adan, _yogi, _adafactor, _asgd, _lamb, _muon, _lars,
+_compile_helpers(_mars, _prodigy, _adam, _ademamix, _adopt, _lion, _adabelief, _adan, _yogi, _adafactor, _asgd, _lamb, _muon, _lars,
                  _adaptive, _rprop, _sgd)
 
 _sgd_update = njit(**JIT)(_sgd.sgd_update)
@@ -66,6 +68,8 @@ _asgd_update = njit(**JIT)(_asgd.asgd_update)
 _adafactor_update = njit(**JIT)(_adafactor.adafactor_update)
 _lamb_update = njit(**{**JIT, "fastmath": False})(_lamb.lamb_update)  # exact float32 rounding for pre_norm
 _muon_update = njit(**{**JIT, "fastmath": False})(_muon.muon_update)  # exact bfloat16 / float32 rounding
+_mars_update = njit(**JIT)(_mars.mars_update)
+_prodigy_update = njit(**JIT)(_prodigy.prodigy_update)
 _bold_driver_step = njit(**JIT)(_basic.bold_driver_step)
 _plateau_step = njit(**JIT)(_plateau.plateau_step)
 _adaptive_step = njit(**JIT)(_sklearn.adaptive_step)
@@ -88,7 +92,7 @@ def apply_update(rule, theta, grad, state, scalars, hp, lr, step, layers):
     elif rule == _adam.RULE_ADAMAX:
         _adamax_update(theta, grad, state, scalars, hp, lr, step, layers)
     elif rule == _adam.RULE_NADAM:
-        _nadam_update(theta, grad, state, scalars, hp, lr, step)
+        _nadam_update(theta, grad, state, scalars, hp, lr, step, layers)
     elif rule == _adam.RULE_RADAM:
         _radam_update(theta, grad, state, scalars, hp, lr, step, layers)
     elif rule == _rprop.RULE_RPROP:
@@ -117,6 +121,10 @@ def apply_update(rule, theta, grad, state, scalars, hp, lr, step, layers):
         _adopt_update(theta, grad, state, scalars, hp, lr, step, layers)
     elif rule == _ademamix.RULE_ADEMAMIX:
         _ademamix_update(theta, grad, state, scalars, hp, lr, step, layers)
+    elif rule == _mars.RULE_MARS:
+        _mars_update(theta, grad, state, scalars, hp, lr, step, layers)
+    elif rule == _prodigy.RULE_PRODIGY:
+        _prodigy_update(theta, grad, state, scalars, hp, lr, step, layers)
     else:
         raise ValueError("unknown update rule")
 

@@ -153,7 +153,7 @@ def adamax_update(theta, grad, state, scalars, hp, lr, step, layers):
             theta[i] = theta[i] + (-clr * m) / exp_inf[i]
 
 
-def nadam_update(theta, grad, state, scalars, hp, lr, step):
+def nadam_update(theta, grad, state, scalars, hp, lr, step, layers):
     """One step of NAdam, following ``torch.optim.NAdam`` exactly (version 2.13), coupled decay.
 
     With ``g = grad + weight_decay * theta``, ``mu_t = beta1 * (1 - 0.5 * 0.96**(t *
@@ -165,15 +165,20 @@ def nadam_update(theta, grad, state, scalars, hp, lr, step):
         theta <- theta - lr * (1 - mu_t) / (1 - P_t) * g / d
         theta <- theta - lr * mu_{t+1} / (1 - P_t * mu_{t+1}) * m_t / d
 
-    Dozat (2016), "Incorporating Nesterov momentum into Adam". ``hp = (beta1, beta2, eps,
-    weight_decay, momentum_decay)``; ``state`` = (``m``, ``v``); ``scalars[0]`` is ``P_t``
-    (torch's ``mu_product``, starting at 1).
+    Dozat (2016), "Incorporating Nesterov momentum into Adam". ``cautious``: the mask of
+    :func:`adam_update` on the first moment ``m_t`` only, the gradient term kept, as
+    pytorch-optimizer 4.1.0 combines the mask with Nesterov momentum (``AdamP(nesterov=True,
+    cautious=True)`` masks ``m`` and then interpolates with the unmasked gradient; no reference
+    implementation has it for NAdam: tested by hand-derived steps). ``hp = (beta1, beta2, eps,
+    weight_decay, momentum_decay, cautious)``; ``state`` = (``m``, ``v``, ``g`` if cautious);
+    ``scalars[0]`` is ``P_t`` (torch's ``mu_product``, starting at 1).
     """
     beta1 = hp[0]
     beta2 = hp[1]
     eps = hp[2]
     weight_decay = hp[3]
     momentum_decay = hp[4]
+    cautious = hp[5] != 0.0
     exp_avg = state[0]
     exp_avg_sq = state[1]
     t = float(step)
@@ -202,9 +207,24 @@ def nadam_update(theta, grad, state, scalars, hp, lr, step):
         exp_avg[i] = m
         v = exp_avg_sq[i] * beta2 + w2 * g * g
         exp_avg_sq[i] = v
+        if cautious:
+            state[2, i] = g
+            continue
         denom = math.sqrt(v / bias_correction2) + eps
         p = theta[i] + (c_grad * g) / denom
         theta[i] = p + (c_avg * m) / denom
+    if not cautious:
+        return
+    for k in range(2 * layers.shape[0]):  # each W_l, then b_l: one mask scale per tensor
+        lo, hi = tensor_span(layers, k)
+        scale = cautious_scale(exp_avg, state[2], lo, hi)
+        for i in range(lo, hi):
+            g = state[2, i]
+            m = exp_avg[i]
+            m = m * scale if m * g > 0.0 else m * 0.0
+            denom = math.sqrt(exp_avg_sq[i] / bias_correction2) + eps
+            p = theta[i] + (c_grad * g) / denom
+            theta[i] = p + (c_avg * m) / denom
 
 
 def radam_update(theta, grad, state, scalars, hp, lr, step, layers):
@@ -321,8 +341,8 @@ OPTIMIZERS = (
     Optimizer(
         "nadam", RULE_NADAM, "NAdam: Adam with Nesterov momentum and a momentum-decay schedule.",
         "torch.optim.NAdam", 2e-3,
-        (_BETA1, _BETA2, _EPS, WEIGHT_DECAY, Hyper("momentum_decay", 4e-3, "momentum decay psi of the mu_t schedule", low=0.0)),
-        _ARGS + ("momentum_decay",), n_slots=2,
+        (_BETA1, _BETA2, _EPS, WEIGHT_DECAY, Hyper("momentum_decay", 4e-3, "momentum decay psi of the mu_t schedule", low=0.0), _CAUTIOUS),
+        _ARGS + ("momentum_decay", "cautious"), n_slots=2, state_shape=_adam_state(2),
     ),
     Optimizer(
         "radam", RULE_RADAM, "RAdam: Adam with the variance of the adaptive rate rectified (plain momentum while rho_t <= 5).",
