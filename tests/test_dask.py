@@ -10,6 +10,7 @@ do not compile. Without Dask, asking for a scheduler is a one-line error (exit 2
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -45,9 +46,10 @@ class Cluster:
 
     def __init__(self, folder: Path):
         executable = Path(sys.executable).parent / "dask"
-        if not executable.exists():
+        found = str(executable) if executable.exists() else shutil.which("dask")
+        if not found:
             pytest.skip("the 'dask' command is not installed")
-        self.dask = str(executable)
+        self.dask = found
         self.folder = folder
         self.port = free_port()
         self.address = f"tcp://127.0.0.1:{self.port}"
@@ -134,21 +136,31 @@ def test_a_worker_killed_mid_study_costs_only_its_chunk(tmp_path, cluster, monke
     more chunks by then); the study finishes on the other two with every run exactly once and the
     local run's numbers."""
     args = ["compare", "sgd", "adam", "--epochs", 400, "--seeds", 6, "--no-plots", "--repeat", 1]
+    from distributed import Client
+
     victim = cluster.worker("w3")
     cluster.wait_for(3)
-    killed = []
+    killed, held = [], []
     original = D.append_workers
+    watcher = Client(cluster.address, timeout=STARTUP_SECONDS)
 
     def append_then_kill(folder, rows):
         original(folder, rows)
-        if not killed and any(int(r[D.WORKER_COLUMNS.index("pid")]) == victim.pid for r in rows):
+        mine = [r for r in rows if int(r[D.WORKER_COLUMNS.index("pid")]) == victim.pid]
+        if not killed and mine:
+            address = mine[0][D.WORKER_COLUMNS.index("worker")]
+            held.extend(watcher.processing(workers=[address]).get(address, ()))  # chunks it holds now
             os.kill(victim.pid, signal.SIGKILL)
             killed.append(len(rows))
 
     monkeypatch.setattr(D, "append_workers", append_then_kill)
-    remote = invoke(*args, "--out", tmp_path / "dask", "--scheduler", cluster.address, "--chunk-size", 1)
+    try:
+        remote = invoke(*args, "--out", tmp_path / "dask", "--scheduler", cluster.address, "--chunk-size", 1)
+    finally:
+        watcher.close()
     assert remote.exit_code == 0, remote.output
     assert killed, "the third worker never got a chunk"
+    assert held, "the third worker held no chunk when it was killed"  # so Dask had to run them again
     victim.wait(timeout=10)
     local = invoke(*args, "--out", tmp_path / "local")
     assert local.exit_code == 0, local.output

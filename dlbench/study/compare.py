@@ -9,14 +9,17 @@ Protocol (DeepOBS / "Descending through a Crowded Valley"): with tuning, every o
 same budget of learning rates on a log grid, each trial trains on the training data minus a
 validation split and is scored by its final validation loss (a diverged trial scores +inf); the
 best rate is then run with every seed on the full training data. A test split, when asked for,
-is never seen by tuning.
+is never seen by tuning. Tuning several hyperparameters (``tune = "lr,momentum,..."``) draws the
+budget's trials from a scrambled Halton sequence instead, the same for every optimizer
+(:mod:`dlbench.study.tuning`), and runs the best trial's whole setting.
 
 Seeds: repetition ``r`` of an experiment with seed ``s`` uses the repetition seed
 ``s`` (``r = 0``) or ``SeedSequence([s, r])`` (``r > 0``); from it come the initial parameters
 (``default_rng(seed)``), the sample order (the kernel's SplitMix64) and the splits
 (``default_rng([seed, 1])`` for the test split, ``[seed, 2]`` for the validation split). Every
 task is a pure function of its settings, so results do not depend on the order or the number of
-threads (``jobs``) they run in.
+threads (``jobs``) they run in, nor on the Dask worker that runs them (``scheduler``,
+:mod:`dlbench.study.distributed`).
 """
 
 from __future__ import annotations
