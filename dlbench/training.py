@@ -63,7 +63,12 @@ class TrainResult:
     task: str = "binary"
     activation: str = "relu"
     gradient_evaluations: int = 0
-    """Gradients of the training loss computed (mini-batch or full-batch), line searches included."""
+    """Gradients of the training loss computed for training (mini-batch or full-batch): one per
+    update, two per SAM update, every closure evaluation of L-BFGS (line searches included); the
+    loss reported after each epoch is not one, though in full-batch mode its gradient is the next
+    update's (so ``gd`` for E epochs counts E)."""
+    grad_evals: np.ndarray | None = None
+    """``grad_evals[k]``: :attr:`gradient_evaluations` after ``k`` epochs (``grad_evals[0] = 0``)."""
 
     @property
     def rmse(self) -> np.ndarray | None:
@@ -156,7 +161,7 @@ def prepare(
 ) -> _Plan:
     """Check every option of a training run once (raises :class:`ConfigError`); with
     ``build_rates=False`` (a check only) the per-epoch rate array is not allocated."""
-    spec = get_optimizer(optimizer)
+    spec, hyperparameters = get_optimizer(optimizer).resolve(hyperparameters or {})  # lookahead + base = "sgd"
     epochs = check_int(epochs, "epochs", "train", 1)
     if loss is not None and loss not in LOSSES:
         raise invalid("loss", "train", "one of " + ", ".join(map(repr, LOSSES)), loss)
@@ -271,6 +276,7 @@ def _run_kernel(X, y, theta, net: Network, plan: _Plan, seed: int, progress=None
     times = np.full(E + 1, np.nan)
     test_losses = np.full(E + 1, np.nan)
     test_accs = np.full(E + 1, np.nan)
+    evals = np.full(E + 1, np.nan)
     X_test, y_test = test if test is not None else (np.zeros((0, X.shape[1])), np.zeros(0))
     state = np.zeros((max(plan.n_slots, 1), theta.shape[0]))
     scalars = np.zeros(max(plan.n_scalars, N_SCALARS))
@@ -281,7 +287,7 @@ def _run_kernel(X, y, theta, net: Network, plan: _Plan, seed: int, progress=None
         plan.batch_size, seed, plan.epochs, plan.tol, plan.patience, DIVERGENCE_FACTOR,
         losses, accs, lrs, times,
         X_test, y_test, test_losses, test_accs,
-        STOP,
+        STOP, evals,
     )
     from .kernels.blas import one_thread
 
@@ -295,7 +301,7 @@ def _run_kernel(X, y, theta, net: Network, plan: _Plan, seed: int, progress=None
     n = epochs_run + 1
     tests = (test_losses[:n], test_accs[:n]) if test is not None else (None, None)
     return (losses[:n], accs[:n], lrs[:epochs_run], times[:n], int(epochs_run),
-            status == STATUS_CONVERGED, status == STATUS_DIVERGED, float(seconds), *tests)
+            status == STATUS_CONVERGED, status == STATUS_DIVERGED, float(seconds), *tests, evals[:n])
 
 
 def kernels_cached() -> bool | None:
@@ -385,7 +391,7 @@ def train(
     plan = prepare(optimizer, X.shape[0], epochs, lr, batch_size, net.loss, tol, patience, schedule, schedule_params, hyperparameters)
     compile_seconds, _ = kernel_compile_seconds()
     theta = params.to_vector()
-    losses, accs, lrs, times, epochs_run, converged, diverged, seconds, test_losses, test_accs = _run_kernel(
+    losses, accs, lrs, times, epochs_run, converged, diverged, seconds, test_losses, test_accs, evals = _run_kernel(
         X, y, theta, net, plan, int(seed), progress, test
     )
     return TrainResult(
@@ -411,6 +417,8 @@ def train(
         test_accuracies=test_accs,
         task=net.task,
         activation=net.activation,
+        gradient_evaluations=int(evals[-1]),
+        grad_evals=evals,
     )
 
 

@@ -26,6 +26,9 @@ from ..optimizers import lars as _lars
 from ..optimizers import lion as _lion
 from ..optimizers import rprop as _rprop
 from ..optimizers import sgd as _sgd
+from ..optimizers import lookahead as _lookahead
+from ..optimizers import sam as _sam
+from ..optimizers import schedulefree as _sf
 from ..schedules import basic as _basic
 from ..schedules import plateau as _plateau
 from ..schedules import sklearn as _sklearn
@@ -44,8 +47,8 @@ def _compile_helpers(*modules):
                 setattr(module, name, compiled[id(obj)])
 
 
-_compile_helpers(_mars, _prodigy, _adam, _ademamix, _adopt, _lion, _adabelief, _adan, _yogi, _adafactor, _asgd, _lamb, _muon, _lars,
-                 _adaptive, _rprop, _sgd)
+_compile_helpers(_mars, _prodigy, _adam, _ademamix, _adopt, _lion, _adabelief, _adan, _yogi, _adafactor, _asgd, _lamb,
+                 _muon, _lars, _adaptive, _rprop, _sgd, _sam, _sf)
 
 _sgd_update = njit(**JIT)(_sgd.sgd_update)
 _sgd_sklearn_update = njit(**JIT)(_sgd.sgd_sklearn_update)
@@ -70,6 +73,13 @@ _lamb_update = njit(**{**JIT, "fastmath": False})(_lamb.lamb_update)  # exact fl
 _muon_update = njit(**{**JIT, "fastmath": False})(_muon.muon_update)  # exact bfloat16 / float32 rounding
 _mars_update = njit(**JIT)(_mars.mars_update)
 _prodigy_update = njit(**JIT)(_prodigy.prodigy_update)
+_sf_sgd_update = njit(**JIT)(_sf.sf_sgd_update)
+_sf_adamw_update = njit(**JIT)(_sf.sf_adamw_update)
+_sf_eval_point = njit(**JIT)(_sf.sf_eval_point)
+_lookahead_start = njit(**JIT)(_lookahead.lookahead_start)
+_lookahead_sync = njit(**JIT)(_lookahead.lookahead_sync)
+sam_perturb = njit(**{**JIT, "fastmath": False})(_sam.sam_perturb)  # exact float32 rounding of the norm
+sam_restore = njit(**JIT)(_sam.sam_restore)
 _bold_driver_step = njit(**JIT)(_basic.bold_driver_step)
 _plateau_step = njit(**JIT)(_plateau.plateau_step)
 _adaptive_step = njit(**JIT)(_sklearn.adaptive_step)
@@ -78,7 +88,31 @@ _adaptive_step = njit(**JIT)(_sklearn.adaptive_step)
 @njit(**JIT)
 def apply_update(rule, theta, grad, state, scalars, hp, lr, step, layers):
     """Apply the update rule with code ``rule`` in place. ``layers`` is the parameter layout
-    (:func:`dlbench.model.spec.layout`), passed on to the rules that work per layer."""
+    (:func:`dlbench.model.spec.layout`), passed on to the rules that work per layer. A wrapper's
+    base rule is ``hp[-1]`` (:mod:`dlbench.optimizers.wrap`); SAM's perturbation and second
+    gradient are the loop's (:func:`sam_perturb`), its update is the base's."""
+    if rule == _lookahead.RULE_LOOKAHEAD:
+        _lookahead_start(theta, state, hp, step)
+        _apply_rule(int(hp[hp.shape[0] - 1]), theta, grad, state, scalars, hp, lr, step, layers)
+        _lookahead_sync(theta, state, hp, step)
+    elif rule == _sam.RULE_SAM:
+        _apply_rule(int(hp[hp.shape[0] - 1]), theta, grad, state, scalars, hp, lr, step, layers)
+    else:
+        _apply_rule(rule, theta, grad, state, scalars, hp, lr, step, layers)
+
+
+@njit(**JIT)
+def eval_point(rule, theta, state, hp):
+    """Row of ``state`` holding the parameters a rule is evaluated at, filled now from ``theta``
+    (schedule-free: ``x``), or -1 when that is ``theta`` itself."""
+    if rule == _sf.RULE_SF_SGD or rule == _sf.RULE_SF_ADAMW:
+        return _sf_eval_point(theta, state, hp)
+    return -1
+
+
+@njit(**JIT)
+def _apply_rule(rule, theta, grad, state, scalars, hp, lr, step, layers):
+    """The update rule with code ``rule`` (not a wrapper)."""
     if rule == _sgd.RULE_SGD:
         _sgd_update(theta, grad, state, scalars, hp, lr, step)
     elif rule == _adaptive.RULE_ADAGRAD:
@@ -125,6 +159,10 @@ def apply_update(rule, theta, grad, state, scalars, hp, lr, step, layers):
         _mars_update(theta, grad, state, scalars, hp, lr, step, layers)
     elif rule == _prodigy.RULE_PRODIGY:
         _prodigy_update(theta, grad, state, scalars, hp, lr, step, layers)
+    elif rule == _sf.RULE_SF_SGD:
+        _sf_sgd_update(theta, grad, state, scalars, hp, lr, step)
+    elif rule == _sf.RULE_SF_ADAMW:
+        _sf_adamw_update(theta, grad, state, scalars, hp, lr, step)
     else:
         raise ValueError("unknown update rule")
 

@@ -8,11 +8,13 @@ import numpy as np
 from numba import njit
 
 from ._config import JIT
-from ..optimizers.lbfgs import RULE_LBFGS
+from ..optimizers.lbfgs import FUNC_EVALS, RULE_LBFGS
+from ..optimizers.sam import RULE_SAM
 from .clock import now, ticks
-from .dispatch import apply_update, controller_step
+from .dispatch import apply_update, controller_step, eval_point, sam_perturb, sam_restore
 from .lbfgs import lbfgs_epoch
-from .network import STREAM_BELOW, full_loss_grad, gather_columns, net_loss_grad, stream_loss_grad, workspace
+from .network import (STREAM_BELOW, batch_loss_grad, full_loss_grad, gather_columns, net_loss_grad, stream_loss_grad,
+                      workspace)
 from .rng import shuffle
 
 STATUS_RAN = 0
@@ -32,7 +34,10 @@ def _all_finite(a):
 def _epoch(ws, theta, order, batch_size, grad, rule, hp, state, scalars, lr, step, loss, rng, rates, per_step):
     """One epoch; returns ``(loss, score, step)`` at the new parameters, with ``grad`` the
     gradient there in full-batch mode. ``per_step``: each mini-batch update uses ``rates[step]``
-    (``step`` counted from 0) instead of ``lr``."""
+    (``step`` counted from 0) instead of ``lr``. SAM (``RULE_SAM``) takes a second gradient at its
+    perturbed point on the same batch before each update; a rule with an evaluation point
+    (:func:`~dlbench.kernels.dispatch.eval_point`, schedule-free) reports the loss there, the
+    full-batch gradient staying at ``theta``."""
     N = ws[0].shape[0]
     layers = ws[3]
     if batch_size >= N:
@@ -40,8 +45,15 @@ def _epoch(ws, theta, order, batch_size, grad, rule, hp, state, scalars, lr, ste
         if rule == RULE_LBFGS:
             lbfgs_epoch(theta, ws, grad, state, scalars, hp, lr, loss)
         else:
+            if rule == RULE_SAM:
+                sam_perturb(theta, grad, state, hp, layers)
+                full_loss_grad(theta, ws, grad, True)
+                sam_restore(theta, state, hp)
             apply_update(rule, theta, grad, state, scalars, hp, lr, step, layers)
         new_loss, new_acc = full_loss_grad(theta, ws, grad, True)
+        row = eval_point(rule, theta, state, hp)
+        if row >= 0:
+            new_loss, new_acc = full_loss_grad(state[row], ws, grad, False)
         return new_loss, new_acc, step
     shuffle(order, rng)
     # the workspace unpacked once per epoch, not once per batch (SGD takes N steps an epoch)
@@ -55,11 +67,16 @@ def _epoch(ws, theta, order, batch_size, grad, rule, hp, state, scalars, lr, ste
         else:
             gather_columns(X, y, order, start, stop, XB, yB)
             net_loss_grad(theta, layers, act, loss_code, blas, blas_from, XB, yB, stop - start, grad, ZB, AB, DB0, DB1, True)
+        if rule == RULE_SAM:
+            sam_perturb(theta, grad, state, hp, layers)
+            batch_loss_grad(theta, ws, order, start, stop, grad)
+            sam_restore(theta, state, hp)
         if per_step:
             lr = rates[step]
         step += 1
         apply_update(rule, theta, grad, state, scalars, hp, lr, step, layers)
-    new_loss, new_acc = full_loss_grad(theta, ws, grad, False)
+    row = eval_point(rule, theta, state, hp)
+    new_loss, new_acc = full_loss_grad(theta if row < 0 else state[row], ws, grad, False)
     return new_loss, new_acc, step
 
 
@@ -71,9 +88,9 @@ def train_loop(
     batch_size, seed, epochs, tol, patience, div_factor,
     losses, accs, lrs, times,
     X_test, y_test, test_losses, test_accs,
-    stop,
+    stop, evals,
 ):
-    """Train in place from ``theta``; fill ``losses``/``accs``/``times`` (epochs + 1) and ``lrs``.
+    """Train in place from ``theta``; fill ``losses``/``accs``/``times``/``evals`` (epochs + 1) and ``lrs``.
 
     ``losses[k]``/``accs[k]`` are the mean loss and accuracy over the whole training set at the
     parameters after ``k`` epochs; ``lrs[k]`` the rate used in epoch ``k`` (``rates`` holds one
@@ -86,6 +103,12 @@ def train_loop(
     set is not empty (a held-out split; it never influences training). ``stop[0]`` is read before
     every epoch: non-zero stops the run (status interrupted; see :mod:`dlbench._interrupt`). Returns
     ``(epochs_run, status, seconds)``, ``seconds`` being the training time of the loop.
+
+    ``evals[k]``: training gradients computed in the first ``k`` epochs (one per update, two for
+    SAM, L-BFGS's closure evaluations; an epoch the controller undoes still counts; the gradient
+    that comes with the reporting loss counts only as the next update's). A rule with an
+    evaluation point (schedule-free) is measured there (training and held-out set) and ``theta``
+    ends there.
 
     Early stopping (``patience > 0``): stop once the loss has not fallen below the best loss so far
     by more than ``tol`` for ``patience`` consecutive epochs. Divergence: a non-finite loss or
@@ -113,6 +136,8 @@ def train_loop(
     losses[0] = loss
     accs[0] = acc
     times[0] = 0.0
+    evals[0] = 0.0
+    per_update = 2.0 if rule == RULE_SAM else 1.0
     if has_test:
         test_losses[0], test_accs[0] = full_loss_grad(theta, ws_test, test_grad, False)
     if not math.isfinite(loss) or not _all_finite(theta):
@@ -142,9 +167,12 @@ def train_loop(
             scalars_old[:] = scalars
             grad_old[:] = grad
         step_old = step
+        evals_old = scalars[FUNC_EVALS] if rule == RULE_LBFGS else 0.0
         new_loss, new_acc, step = _epoch(
             ws, theta, order, batch_size, grad, rule, hp, state, scalars, lr, step, loss, rng, rates, per_step
         )
+        done = scalars[FUNC_EVALS] - evals_old if rule == RULE_LBFGS else (step - step_old) * per_update
+        evals[epoch + 1] = evals[epoch] + done
         stop_now = False
         if controller != 0:
             lr, accept, stop_now = controller_step(controller, cstate, ctrl_hp, lr, loss, new_loss)
@@ -161,7 +189,9 @@ def train_loop(
         times[epoch + 1] = ticks() - k0 - held_out
         if has_test:  # measured outside the training time
             k1 = ticks()
-            test_losses[epoch + 1], test_accs[epoch + 1] = full_loss_grad(theta, ws_test, test_grad, False)
+            row = eval_point(rule, theta, state, hp) if step > 0 else -1
+            test_losses[epoch + 1], test_accs[epoch + 1] = full_loss_grad(
+                theta if row < 0 else state[row], ws_test, test_grad, False)
             held_out += ticks() - k1
         if not math.isfinite(new_loss) or new_loss > limit or not _all_finite(theta):
             epochs_run, status = epoch + 1, STATUS_DIVERGED
@@ -182,6 +212,9 @@ def train_loop(
         loss = new_loss
         acc = new_acc
     seconds = now() - t0
+    row = eval_point(rule, theta, state, hp) if step > 0 else -1
+    if row >= 0:  # the trained parameters are the evaluation point
+        theta[:] = state[row]
     spent = ticks() - k0
     seconds *= (spent - held_out) / spent if spent > 0 else 1.0
     spent -= held_out

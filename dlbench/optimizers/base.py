@@ -62,6 +62,12 @@ class Optimizer:
             return self.state_shape(values)
         return self.n_slots, N_SCALARS
 
+    def resolve(self, values: Mapping[str, Any]) -> tuple["Optimizer", dict]:
+        """The record that actually trains with the user ``values``, and the values left for it:
+        ``self``, unless a record stands for several (a wrapper's ``base``: see
+        :mod:`dlbench.optimizers.wrap`)."""
+        return self, dict(values)
+
     def rule_for(self, values: Mapping[str, Any]) -> int:
         """Dispatch code of the rule for checked ``values``: :attr:`rule`, unless a record switches
         rules on a hyperparameter (``momentum``'s ``convention``)."""

@@ -25,6 +25,16 @@ from .optimizers import REFERENCE_RULES
 from .schedules import REFERENCE_SCHEDULE_LAYER_RULES
 from .layerwise12 import ELEMENTWISE_RULES as _LW12_RULES, LAYER_RULES as _LW12_LAYER_RULES
 from .precond import mars_reference as _mars_reference, prodigy_reference as _prodigy_reference
+from .wrappers import EVAL_BETA, WRAPPER_RULES, sam_perturb, sf_x
+
+
+def reference_rule(code, layers):
+    """The reference update rule of ``code`` as ``rule(theta, grad, state, hp, lr, step)``."""
+    layer_rule = {**REFERENCE_SCHEDULE_LAYER_RULES, **_LW12_LAYER_RULES, get_optimizer("mars").rule: _mars_reference,
+                  get_optimizer("prodigy").rule: _prodigy_reference}.get(code)
+    if layer_rule is not None:  # per-layer rules also get the layout
+        return lambda th, g, st, h, lr, step: layer_rule(th, g, st, h, lr, step, layers)
+    return {**REFERENCE_RULES, **_LW12_RULES, **WRAPPER_RULES}[code]
 
 
 def reference_train(X, y, params: Params, optimizer="gd", epochs=1000, lr=None, batch_size=None, loss=None,
@@ -43,13 +53,20 @@ def reference_train(X, y, params: Params, optimizer="gd", epochs=1000, lr=None, 
     hp = {**plan.hyperparameters, **spec.fixed, "n_samples": X.shape[0], "batch_size": plan.batch_size,
           "layers": net.layers, "lr": plan.lr}  # the layout (for the cautious mask, one scale per tensor); the base rate (MARS)
     closure_rule = REFERENCE_CLOSURE_RULES.get(plan.rule)
-    layer_rule = {**REFERENCE_SCHEDULE_LAYER_RULES, **_LW12_LAYER_RULES, get_optimizer("mars").rule: _mars_reference,
-                  get_optimizer("prodigy").rule: _prodigy_reference}.get(plan.rule)
-    if layer_rule is not None:  # per-layer rules also get the layout
-        def rule(th, g, st, h, lr, step):
-            layer_rule(th, g, st, h, lr, step, net.layers)
-    else:
-        rule = None if closure_rule else {**REFERENCE_RULES, **_LW12_RULES}[plan.rule]
+    rule = None if closure_rule else reference_rule(plan.rule, net.layers)
+    base = getattr(spec, "base", None)
+    if base is not None:  # a wrapper (lookahead:adam): its base and the base's values
+        hp.update(base=base.name, base_hp={k: v for k, v in plan.hyperparameters.items() if k in {h.name for h in base.hypers}})
+        hp.update({w: hp[exposed] for w, exposed in spec.names.items()})
+    sam = base is not None and spec.wrapper.name == "sam"
+    beta = EVAL_BETA.get(plan.rule)
+
+    def measured(at):
+        """Loss, score and gradient at ``at``, the loss and score at the evaluation point."""
+        value, score, g = loss_grad(at, X, y, H, plan.loss)
+        if beta is not None:
+            value, score, _ = loss_grad(sf_x(at, state, hp[beta]), X, y, H, plan.loss)
+        return value, score, g
     controller = REFERENCE_CONTROLLERS.get(plan.controller)
     ctrl_hp = get_schedule(plan.schedule).check(plan.schedule_params)
     H = net
@@ -80,20 +97,28 @@ def reference_train(X, y, params: Params, optimizer="gd", epochs=1000, lr=None, 
             if closure_rule is not None:
                 closure_rule(theta, closure, state, hp, cur)
             else:
+                if sam:
+                    old = sam_perturb(theta, grad, hp, net.layers)
+                    _, _, grad = loss_grad(theta, X, y, H, plan.loss)
+                    theta[:] = old
                 rule(theta, grad, state, hp, cur, step)
         else:
             for start in range(0, N, plan.batch_size):
                 idx = orders[epoch, start : start + plan.batch_size]
                 _, _, g = loss_grad(theta, X[idx], y[idx], H, plan.loss)
+                if sam:
+                    old = sam_perturb(theta, g, hp, net.layers)
+                    _, _, g = loss_grad(theta, X[idx], y[idx], H, plan.loss)
+                    theta[:] = old
                 step += 1
                 rule(theta, g, state, hp, plan.rates[step - 1] if stride > 1 else cur, step)
-        new_loss, new_acc, grad = loss_grad(theta, X, y, H, plan.loss)
+        new_loss, new_acc, grad = measured(theta)
         stop = False
         if controller:
             cur, accept, stop = controller(cstate, ctrl_hp, cur, loss_v, new_loss)
             if not accept:
                 theta, state, step = saved
-                new_loss, new_acc, grad = loss_grad(theta, X, y, H, plan.loss)
+                new_loss, new_acc, grad = measured(theta)
         losses.append(new_loss)
         accs.append(new_acc)
         if not math.isfinite(new_loss) or new_loss > limit:
@@ -106,4 +131,6 @@ def reference_train(X, y, params: Params, optimizer="gd", epochs=1000, lr=None, 
         if stop:
             break
         loss_v = new_loss
+    if beta is not None:  # trained parameters at the evaluation point, as the kernel returns them
+        theta = sf_x(theta, state, hp[beta])
     return np.array(losses), np.array(accs), np.array(lrs), theta

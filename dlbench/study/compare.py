@@ -107,6 +107,7 @@ class RunRecord:
             epoch_hit, seconds_hit = (np.nan, np.nan)
             if target is not None:
                 epoch_hit, seconds_hit = _time_to_target(r, target)
+            evals_hit = _grad_evals_at(r, epoch_hit)
             m = _metrics(r)
             self._row = {
                 "problem": self.task.problem.name,
@@ -132,6 +133,8 @@ class RunRecord:
                 "epochs_to_converge": r.epochs_run if r.converged else np.nan,
                 "epochs_to_target": epoch_hit,
                 "seconds_to_target": seconds_hit,
+                "grad_evals": r.gradient_evaluations,
+                "grad_evals_to_target": evals_hit,
                 "train_seconds": self.median_seconds,
                 "train_seconds_std": float(seconds.std(ddof=1)) if seconds.size > 1 else 0.0,
                 "timing_repeats": int(seconds.size),
@@ -258,7 +261,8 @@ def stats_of(summary, experiment: Experiment):
 
     stats = aggregate(summary)
     untargeted = [p.name for p in experiment.resolved_problems() if p.target is None]
-    stats.loc[stats["problem"].isin(untargeted), ["reached_target", "epochs_to_target", "seconds_to_target"]] = np.nan
+    stats.loc[stats["problem"].isin(untargeted), ["reached_target", "epochs_to_target", "seconds_to_target",
+                                                  "grad_evals_to_target"]] = np.nan
     return stats
 
 
@@ -347,10 +351,17 @@ def _time_to_target(result: TrainResult, target) -> tuple[float, float]:
     return float(k), float(result.elapsed[k])
 
 
+def _grad_evals_at(result: TrainResult, epoch) -> float:
+    """Training gradients computed up to ``epoch`` (the epoch a target was met; NaN if none)."""
+    if result.grad_evals is None or not np.isfinite(epoch):
+        return np.nan
+    return float(result.grad_evals[int(epoch)])
+
+
 SUMMARY_COLUMNS = [
     "problem", "optimizer", "rule", "repetition", "seed", "lr", "batch_size", "schedule", "final_loss", "best_loss",
     "final_accuracy", "test_loss", "test_accuracy", "final_rmse", "final_r2", "test_rmse", "test_r2", "epochs_run", "converged", "diverged", "epochs_to_converge",
-    "epochs_to_target", "seconds_to_target", "train_seconds", "train_seconds_std", "timing_repeats",
+    "epochs_to_target", "seconds_to_target", "grad_evals", "grad_evals_to_target", "train_seconds", "train_seconds_std", "timing_repeats",
     "seconds_per_epoch", "compile_seconds", "time_ratio", "time_ratio_std",
 ]
 CURVE_COLUMNS = ["problem", "optimizer", "seed", "epoch", "loss", "accuracy", "rmse", "r2", "test_loss", "test_accuracy",

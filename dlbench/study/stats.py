@@ -51,7 +51,8 @@ _SUFFIXES = ("mean", "std", "ci_low", "ci_high", "min", "max")
 STATS_COLUMNS = (
     ["problem", "optimizer", "runs", "diverged"]
     + [f"{m}_{s}" for m in METRICS for s in _SUFFIXES]
-    + ["time_ratio", "time_ratio_std", "reached_target", "epochs_to_target", "seconds_to_target"]
+    + ["time_ratio", "time_ratio_std", "reached_target", "epochs_to_target", "seconds_to_target",
+       "grad_evals_to_target"]
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -389,8 +390,8 @@ def aggregate(summary: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     propagated from the two seed standard deviations (:func:`ratio_with_uncertainty`; NaN with a
     single run); that fastest optimizer itself gets exactly 1 and 0 (a ratio to itself);
     ``reached_target``: fraction of all runs with a finite ``seconds_to_target`` (NaN when the
-    column is absent); ``epochs_to_target, seconds_to_target``: medians over the runs that reached
-    it (NaN if none). Groups appear in the order problems first appear, and within a problem
+    column is absent); ``epochs_to_target, seconds_to_target, grad_evals_to_target``: medians over
+    the runs that reached it (NaN if none). Groups appear in the order problems first appear, and within a problem
     by ascending ``final_loss_mean`` (NaN last; ties keep the order of first appearance). A
     missing metric column counts as all NaN; a missing ``diverged`` column as no divergence.
     """
@@ -404,6 +405,7 @@ def aggregate(summary: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     reached_column = "seconds_to_target" in summary
     seconds_to_target = _column(summary, "seconds_to_target")
     epochs_to_target = _column(summary, "epochs_to_target")
+    evals_to_target = _column(summary, "grad_evals_to_target")
     groups = summary.groupby(["problem", "optimizer"], sort=False, dropna=False).indices
     rows = []
     for (problem, optimizer), index in groups.items():
@@ -423,6 +425,9 @@ def aggregate(summary: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
         epochs = epochs_to_target[hit]
         epochs = epochs[np.isfinite(epochs)]
         row["epochs_to_target"] = float(np.median(epochs)) if epochs.size else math.nan
+        evals = evals_to_target[hit]
+        evals = evals[np.isfinite(evals)]
+        row["grad_evals_to_target"] = float(np.median(evals)) if evals.size else math.nan
         row["_first"] = index[0]
         rows.append(row)
     stats = pd.DataFrame(rows)
