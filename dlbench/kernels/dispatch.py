@@ -15,6 +15,7 @@ from ..optimizers import asgd as _asgd
 from ..optimizers import lamb as _lamb
 from ..optimizers import mars as _mars
 from ..optimizers import prodigy as _prodigy
+from ..optimizers import shampoo as _shampoo
 from ..optimizers import muon as _muon
 from ..optimizers import adabelief as _adabelief
 from ..optimizers import adan as _adan
@@ -44,7 +45,7 @@ def _compile_helpers(*modules):
                 setattr(module, name, compiled[id(obj)])
 
 
-_compile_helpers(_mars, _prodigy, _adam, _ademamix, _adopt, _lion, _adabelief, _adan, _yogi, _adafactor, _asgd, _lamb, _muon, _lars,
+_compile_helpers(_mars, _prodigy, _shampoo, _adam, _ademamix, _adopt, _lion, _adabelief, _adan, _yogi, _adafactor, _asgd, _lamb, _muon, _lars,
                  _adaptive, _rprop, _sgd)
 
 _sgd_update = njit(**JIT)(_sgd.sgd_update)
@@ -70,6 +71,7 @@ _lamb_update = njit(**{**JIT, "fastmath": False})(_lamb.lamb_update)  # exact fl
 _muon_update = njit(**{**JIT, "fastmath": False})(_muon.muon_update)  # exact bfloat16 / float32 rounding
 _mars_update = njit(**JIT)(_mars.mars_update)
 _prodigy_update = njit(**JIT)(_prodigy.prodigy_update)
+_shampoo_update = njit(**JIT)(_shampoo.shampoo_update)
 _bold_driver_step = njit(**JIT)(_basic.bold_driver_step)
 _plateau_step = njit(**JIT)(_plateau.plateau_step)
 _adaptive_step = njit(**JIT)(_sklearn.adaptive_step)
@@ -125,6 +127,8 @@ def apply_update(rule, theta, grad, state, scalars, hp, lr, step, layers):
         _mars_update(theta, grad, state, scalars, hp, lr, step, layers)
     elif rule == _prodigy.RULE_PRODIGY:
         _prodigy_update(theta, grad, state, scalars, hp, lr, step, layers)
+    elif rule == _shampoo.RULE_SHAMPOO:
+        _shampoo_update(theta, grad, state, scalars, hp, lr, step, layers)
     else:
         raise ValueError("unknown update rule")
 

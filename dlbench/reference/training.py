@@ -24,7 +24,7 @@ from .network import loss_grad
 from .optimizers import REFERENCE_RULES
 from .schedules import REFERENCE_SCHEDULE_LAYER_RULES
 from .layerwise12 import ELEMENTWISE_RULES as _LW12_RULES, LAYER_RULES as _LW12_LAYER_RULES
-from .precond import mars_reference as _mars_reference, prodigy_reference as _prodigy_reference
+from .precond import mars_reference as _mars_reference, prodigy_reference as _prodigy_reference, shampoo_reference as _shampoo_reference
 
 
 def reference_train(X, y, params: Params, optimizer="gd", epochs=1000, lr=None, batch_size=None, loss=None,
@@ -44,7 +44,7 @@ def reference_train(X, y, params: Params, optimizer="gd", epochs=1000, lr=None, 
           "layers": net.layers, "lr": plan.lr}  # the layout (for the cautious mask, one scale per tensor); the base rate (MARS)
     closure_rule = REFERENCE_CLOSURE_RULES.get(plan.rule)
     layer_rule = {**REFERENCE_SCHEDULE_LAYER_RULES, **_LW12_LAYER_RULES, get_optimizer("mars").rule: _mars_reference,
-                  get_optimizer("prodigy").rule: _prodigy_reference}.get(plan.rule)
+                  get_optimizer("prodigy").rule: _prodigy_reference, get_optimizer("shampoo").rule: _shampoo_reference}.get(plan.rule)
     if layer_rule is not None:  # per-layer rules also get the layout
         def rule(th, g, st, h, lr, step):
             layer_rule(th, g, st, h, lr, step, net.layers)
