@@ -278,8 +278,12 @@ def _run_kernel(X, y, theta, net: Network, plan: _Plan, seed: int, progress=None
     test_accs = np.full(E + 1, np.nan)
     evals = np.full(E + 1, np.nan)
     X_test, y_test = test if test is not None else (np.zeros((0, X.shape[1])), np.zeros(0))
-    state = np.zeros((max(plan.n_slots, 1), theta.shape[0]))
-    scalars = np.zeros(max(plan.n_scalars, N_SCALARS))
+    n_slots, n_scalars = plan.n_slots, plan.n_scalars
+    layout_state = get_optimizer(plan.optimizer).layout_state
+    if layout_state is not None:  # state sized by the layout (Shampoo's matrices)
+        n_slots, n_scalars = layout_state(plan.hyperparameters, net.layers)
+    state = np.zeros((max(n_slots, 1), theta.shape[0]))
+    scalars = np.zeros(max(n_scalars, N_SCALARS))
     args = (
         X, y, theta, net.layers, net.activation_code, net.loss_code, blas_address(),
         plan.rule, plan.hp, state, scalars,

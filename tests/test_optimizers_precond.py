@@ -1,8 +1,8 @@
-"""MARS, Prodigy and NAdam's cautious mask one step at a time, against values worked out by hand.
+"""MARS, Prodigy, Shampoo and NAdam's cautious mask one step at a time, against values worked out by hand.
 
 Each test sets the state by hand, writes the expected step out with small literal numbers (from
 the reference's formula: ``pytorch_optimizer.MARS`` 4.1.0, ``prodigyopt.Prodigy`` 1.1.2,
-``torch.optim.NAdam`` 2.13 with the mask on the first moment), and checks both the compiled rule
+``pytorch_optimizer.Shampoo`` 4.1.0, ``torch.optim.NAdam`` 2.13 with the mask on the first moment), and checks both the compiled rule
 (through ``apply_update``, as the training loop calls it) and the NumPy reference
 (dlbench/reference/precond.py). Then: compiled rules against the references over many random
 steps, the records against the reference constructors, and range errors.
@@ -258,6 +258,8 @@ VARIANTS = [
     ("prodigy", {}), ("prodigy", {"use_bias_correction": True, "safeguard_warmup": True, "growth_rate": 1.1, "weight_decay": 0.1}),
     ("prodigy", {"beta1": 0.0, "beta3": 0.9, "decouple": False, "weight_decay": 0.1, "d0": 1e-3, "d_coef": 0.5}),
     ("nadam", {"cautious": True, "weight_decay": 0.1}), ("nadam", {"cautious": True, "momentum_decay": 0.01}),
+    ("shampoo", {}), ("shampoo", {"momentum": 0.3, "weight_decay": 0.1, "preconditioning_compute_steps": 2}),
+    ("shampoo", {"momentum": 0.7, "weight_decay": 0.1, "weight_decouple": True, "fixed_decay": True, "matrix_eps": 1e-3}),
 ]
 # seven parameters as four tensors: W1 [0, 2), b1 [2, 4), W2 [4, 6), b2 [6, 7)
 LAYERS7 = np.array([[0, 1, 2, 2, 2], [4, 2, 1, 6, 1]], dtype=np.int64)
@@ -268,7 +270,7 @@ LAYERS7 = np.array([[0, 1, 2, 2, 2], [4, 2, 1, 6, 1]], dtype=np.int64)
 def test_kernel_matches_reference_over_random_steps(seed, name, hp):
     spec = get_optimizer(name)
     values = spec.check(hp)
-    n_slots, n_scalars = spec.state_size(values)
+    n_slots, n_scalars = spec.layout_state(values, LAYERS7) if spec.layout_state else spec.state_size(values)
     rng = np.random.default_rng(seed)
     theta = rng.normal(size=7)
     ref_theta = theta.copy()
@@ -294,6 +296,7 @@ SPLIT = {"betas": ("beta1", "beta2"), "betas_1d": ("beta1_1d", "beta2_1d")}
 
 @pytest.mark.parametrize("name, module, cls, left_out", [
     ("mars", "pytorch_optimizer", "MARS", {"maximize", "foreach", "kwargs"}),
+    ("shampoo", "pytorch_optimizer", "Shampoo", {"maximize", "kwargs"}),
     ("prodigy", "prodigyopt", "Prodigy", {"fsdp_in_use", "slice_p"}),
 ])
 def test_record_defaults_equal_the_reference_constructor(name, module, cls, left_out):
@@ -319,13 +322,14 @@ def test_record_defaults_equal_the_reference_constructor(name, module, cls, left
 
 
 def test_registered_in_all_2026():
-    assert {"mars", "prodigy"} <= set(GROUPS["all-2026"]) and {"mars", "prodigy"} <= set(GROUPS["every"])
-    assert not {"mars", "prodigy"} & set(GROUPS["all"])
+    new = {"mars", "prodigy", "shampoo"}
+    assert new <= set(GROUPS["all-2026"]) and new <= set(GROUPS["every"]) and not new & set(GROUPS["all"])
 
 
 BAD = [("mars", "beta1", 1.0), ("mars", "gamma", -0.1), ("mars", "mars_type", "shampoo"), ("mars", "lr_1d", 0.0),
        ("prodigy", "d0", 0.0), ("prodigy", "beta3", 1.0), ("prodigy", "growth_rate", float("inf")),
-       ("prodigy", "eps", 0.0), ("nadam", "cautious", "maybe")]
+       ("prodigy", "eps", 0.0), ("nadam", "cautious", "maybe"), ("shampoo", "preconditioning_compute_steps", 0),
+       ("shampoo", "momentum", 1.0), ("shampoo", "matrix_eps", 0.0)]
 
 
 @pytest.fixture(scope="module")
@@ -350,3 +354,146 @@ def test_default_rate_trains_without_diverging(name):
     result = train(X, y, params, optimizer=name, epochs=300)
     assert not result.diverged and np.all(np.isfinite(result.losses))
     assert result.losses[-1] < 0.9 * result.losses[0]
+
+
+# ---------------------------------------------------------------------------- Shampoo
+def shampoo_step(lr, step, hp, theta, grad, layers, matrices=None, buffer=None, ref_state=None):
+    """One kernel and one reference step of shampoo. ``matrices``: ``{(name, layer): matrix}``
+    with name in L, iL, R, iR, P, iP, written where the module docstring puts them (the flat
+    state after the first P entries: per layer L, L~, R, R~, P_b, P_b~, row-major)."""
+    from dlbench.optimizers.shampoo import _layout_state
+
+    spec = get_optimizer("shampoo")
+    values = spec.check(hp)
+    n_slots, n_scalars = _layout_state(values, layers)
+    theta = np.array(theta, dtype=float)
+    grad = np.array(grad, dtype=float)
+    P = theta.size
+    state = np.zeros((n_slots, P))
+    arena = state.reshape(-1)
+    if buffer is not None:
+        arena[:P] = buffer
+    off = P
+    for l, (_, n, m, _, _) in enumerate(layers):
+        for name, d in (("L", n), ("iL", n), ("R", m), ("iR", m), ("P", m), ("iP", m)):
+            if matrices and (name, l) in matrices:
+                arena[off : off + d * d] = np.asarray(matrices[(name, l)], dtype=float).ravel()
+            off += d * d
+    th = theta.copy()
+    apply_update(spec.rule, th, grad.copy(), state, np.zeros(N_SCALARS), np.array(spec.kernel_hp(values)), float(lr),
+                 step, layers)
+    ref = theta.copy()
+    rs = dict(ref_state or {})
+    LAYER_RULES[spec.rule](ref, grad.copy(), rs, values, float(lr), step, layers)
+    return th, arena, ref, rs
+
+
+ROW_LAYOUT = np.array([[0, 1, 2, 2, 2]], dtype=np.int64)  # W 1x2 = [0, 1], b = [2, 3]
+
+
+def test_shampoo_first_step_preconditions_along_the_gradient():
+    # L = 1e-6 + |G|**2 = 1.000001 (1x1); R = 1e-6 I + G^T G with G = [0.6, 0.8] a unit vector:
+    # eigenvalues 1 + 1e-6 along G and 1e-6 across, so G R**(-1/4) = (1 + 1e-6)**(-1/4) G and
+    # U = (1 + 1e-6)**(-1/2) G. Bias: P = 1e-6 I + g g^T, |g|**2 = 0.41: U = g / sqrt(0.41 + 1e-6).
+    theta = np.array([0.5, -1.0, 0.3, 0.1])
+    grad = np.array([0.6, 0.8, -0.5, 0.4])
+    th, arena, ref, _ = shampoo_step(0.1, 1, {}, theta, grad, ROW_LAYOUT)
+    expected = theta - 0.1 * np.concatenate([grad[:2] / math.sqrt(1.000001), grad[2:] / math.sqrt(0.41 + 1e-6)])
+    assert_both(expected, th, ref, tol=dict(rtol=1e-12, atol=1e-14))
+    np.testing.assert_allclose(arena[4:5], [1.000001], rtol=1e-15)  # L
+    np.testing.assert_allclose(arena[6:10], [0.36 + 1e-6, 0.48, 0.48, 0.64 + 1e-6], rtol=1e-14)  # R
+    np.testing.assert_allclose(arena[:4], (theta - expected) / 0.1, rtol=1e-12)  # the buffer: the step U
+
+
+def test_shampoo_later_step_with_rotated_preconditioners():
+    # W 2x2 with G = I, b with g = [1, 1]; accumulated L = [[1, 1], [1, 1]], R = diag(0, 15), P = [[3, -1], [-1, 3]]:
+    # L + G G^T = [[2, 1], [1, 2]] (eigenvalues 3 along (1, 1), 1 along (1, -1)):
+    #   L**(-1/4) = [[a + 1, a - 1], [a - 1, a + 1]] / 2 with a = 3**(-1/4);
+    # R + G^T G = diag(1, 16): R**(-1/4) = diag(1, 1/2); P + g g^T = 4 I: P**(-1/2) = I / 2.
+    layers = np.array([[0, 2, 2, 4, 2]], dtype=np.int64)
+    theta = np.array([0.5, -1.0, 0.3, 0.1, 0.2, -0.2])
+    grad = np.array([1.0, 0.0, 0.0, 1.0, 1.0, 1.0])
+    L0, R0, P0 = np.ones((2, 2)), np.diag([0.0, 15.0]), np.array([[3.0, -1.0], [-1.0, 3.0]])
+    th, _, ref, _ = shampoo_step(0.1, 2, {}, theta, grad, layers, {("L", 0): L0, ("R", 0): R0, ("P", 0): P0},
+                                 ref_state={("L", ("W", 0)): L0, ("R", ("W", 0)): R0, ("P", ("b", 0)): P0})
+    a = 3.0**-0.25
+    U = np.array([[a + 1, (a - 1) / 2], [a - 1, (a + 1) / 2]]) / 2
+    expected = theta - 0.1 * np.concatenate([U.ravel(), [0.5, 0.5]])
+    assert_both(expected, th, ref, tol=dict(rtol=1e-13, atol=1e-15))
+
+
+def test_shampoo_no_step_before_the_first_root_but_statistics_grow():
+    theta = np.array([0.5, -1.0, 0.3, 0.1])
+    grad = np.array([0.6, 0.8, -0.5, 0.4])
+    th, arena, ref, _ = shampoo_step(0.1, 1, {"preconditioning_compute_steps": 2}, theta, grad, ROW_LAYOUT)
+    assert_both(theta, th, ref, tol=dict(rtol=0, atol=0))
+    np.testing.assert_allclose(arena[4:5], [1.000001], rtol=1e-15)  # L grew
+    assert not np.any(arena[5:6])  # its root is still zero
+
+
+def test_shampoo_momentum_and_decoupled_decay_at_the_first_step():
+    # at the first step the buffer is the gradient itself, so momentum changes nothing; decoupled
+    # decay: theta * (1 - lr * wd) first
+    theta = np.array([0.5, -1.0, 0.3, 0.1])
+    grad = np.array([0.6, 0.8, -0.5, 0.4])
+    th, arena, ref, _ = shampoo_step(0.1, 1, {"momentum": 0.9, "weight_decay": 0.5, "weight_decouple": True},
+                                     theta, grad, ROW_LAYOUT)
+    step = np.concatenate([grad[:2] / math.sqrt(1.000001), grad[2:] / math.sqrt(0.41 + 1e-6)])
+    assert_both(theta * (1 - 0.05) - 0.1 * step, th, ref, tol=dict(rtol=1e-12, atol=1e-14))
+
+
+def test_shampoo_second_step_momentum_interpolates_towards_the_last_step():
+    # momentum 0.9 (>= 0.5: lerp as B - (B - g)(1 - w)): g = B - (B - grad) * 0.1; W: 1x1 layout, b: 1
+    layers = np.array([[0, 1, 1, 1, 1]], dtype=np.int64)
+    theta, grad, B = np.array([0.5, -1.0]), np.array([2.0, -1.0]), np.array([1.0, 1.0])
+    g = B - (B - grad) * 0.1  # [1.1, 0.8]
+    # L = 3 + g**2, R = 5 + g**2 (W); P = 2 + g**2 (b): U = g L**(-1/4) R**(-1/4), g P**(-1/2)
+    mats = {("L", 0): [[3.0]], ("R", 0): [[5.0]], ("P", 0): [[2.0]]}
+    th, arena, ref, _ = shampoo_step(0.1, 2, {"momentum": 0.9}, theta, grad, layers, mats, buffer=B,
+                                     ref_state={("B", ("W", 0)): B[:1], ("B", ("b", 0)): B[1:], ("L", ("W", 0)): np.array([[3.0]]),
+                                                ("R", ("W", 0)): np.array([[5.0]]), ("P", ("b", 0)): np.array([[2.0]])})
+    U = np.array([1.1 * (3 + 1.21) ** -0.25 * (5 + 1.21) ** -0.25, 0.8 / math.sqrt(2 + 0.64)])
+    assert_both(theta - 0.1 * U, th, ref, tol=dict(rtol=1e-13, atol=1e-15))
+    np.testing.assert_allclose(arena[:2], U, rtol=1e-13)
+
+
+def test_jacobi_inverse_root_matches_eigh():
+    from dlbench.kernels import dispatch  # noqa: F401  (compiles the helper in place)
+    from dlbench.optimizers import shampoo
+    from dlbench.reference.precond import inverse_root
+
+    rng = np.random.default_rng(3)
+    for d in (1, 2, 3, 5, 8):
+        for kind in ("random", "rank-one", "repeated"):
+            A = rng.normal(size=(d, d))
+            A = A @ A.T + 1e-3 * np.eye(d) if kind == "random" else 1e-6 * np.eye(d) + np.outer(A[0], A[0])
+            if kind == "repeated":
+                A = 2.0 * np.eye(d)
+            arena = np.zeros(4 * d * d)
+            arena[: d * d] = A.ravel()
+            for power in (2.0, 4.0):
+                shampoo.sym_inverse_root(arena, 0, d * d, d, power, 2 * d * d, 3 * d * d)
+                root = arena[d * d : 2 * d * d].reshape(d, d)
+                # both solvers are backward stable: |d root| ~ |f'(w_min)| * 1e-16 * |A| (f = w**(-1/power))
+                w = np.linalg.eigvalsh(A)
+                bound = 1e-14 * abs(w).max() / power * abs(w).min() ** (-1.0 / power - 1.0)
+                np.testing.assert_allclose(root, inverse_root(A, power), rtol=0, atol=bound, err_msg=f"{d} {kind} {power}")
+                np.testing.assert_allclose(np.linalg.matrix_power(root, int(power)) @ A, np.eye(d), atol=1e-8)
+                np.testing.assert_array_equal(arena[: d * d], A.ravel())  # the source is kept
+
+
+def test_shampoo_state_is_sized_by_the_layout():
+    from dlbench.optimizers.shampoo import _layout_state, arena_size
+    from dlbench.model.spec import layout
+
+    layers = layout(10, (8,), 1)  # P = 80 + 8 + 8 + 1 = 97
+    extra = (2 * 100 + 4 * 64) + (2 * 64 + 4 * 1) + 2 * 100 + 80
+    assert arena_size(layers) == extra
+    assert _layout_state({}, layers)[0] == 1 + -(-extra // 97)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 10))
+    y = (X[:, 0] > 0).astype(float)
+    from dlbench.model.params import init_params
+
+    result = train(X, y, init_params(10, (8,), seed=1), optimizer="shampoo", epochs=20, lr=0.01)
+    assert not result.diverged and result.losses[-1] < result.losses[0]

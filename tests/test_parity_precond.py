@@ -1,7 +1,10 @@
-"""MARS and Prodigy against their references' trajectories (tests/fixtures/precond.json).
+"""MARS, Prodigy and Shampoo against their references' trajectories (tests/fixtures/precond.json).
 
 ``mars`` against ``pytorch_optimizer.MARS`` (4.1.0, its default batched path on CPU),
-``prodigy`` against ``prodigyopt.Prodigy`` (1.1.2): two settings each and option-coverage cases,
+``prodigy`` against ``prodigyopt.Prodigy`` (1.1.2), ``shampoo`` against ``pytorch_optimizer.Shampoo``
+(4.1.0; its matrix roots by SVD, dlbench's by Jacobi rotations: the same matrix function, so the
+eigenvectors' signs and order, and the basis chosen inside a repeated eigenvalue such as the
+``matrix_eps`` directions no gradient has reached, do not matter): two settings each and option-coverage cases,
 on a one-hidden-layer binary network and a two-hidden-layer three-class network, full batch and
 mini-batches (dlbench's sample order, a short last batch), 200 epochs. The fixture keeps every
 fourth epoch's loss (to stay small): dlbench agrees with the reference to a relative 1e-9 at
@@ -10,7 +13,10 @@ here) at every epoch.
 
 The one-ulp sensitivity: each case records how far the reference's own losses move when theta0
 is moved up by one ulp, and for how many epochs the two runs agree to 1e-10. All MARS cases are
-insensitive (<= 4.4e-16). Prodigy at its default rate (lr = 1) is not, on two of the four cases:
+insensitive (<= 4.4e-16), all Shampoo cases nearly so (<= 5.8e-14; Shampoo with momentum 0.5
+at matrix_eps 1e-6 was not, up to 4e-2, and is not a case: its buffer is the preconditioned step,
+which amplifies rounding in the unexplored directions by matrix_eps**(-1/4) and feeds it back).
+Prodigy at its default rate (lr = 1) is not, on two of the four cases:
 one-hidden full batch (2.0e-9, stable for 151 epochs) and two-hidden mini-batch (9.2e-4, stable
 for 24 epochs): its step size d jumps whenever the running estimate d_hat exceeds d_max, so a
 rounding-level difference in d_hat moves the whole trajectory. Those cases are held to 1e-9 over
@@ -64,7 +70,7 @@ def assert_close(case, got, expected, epochs):
 
 
 def test_fixture_covers_two_settings_both_modes_both_depths():
-    for name in ("mars", "prodigy"):
+    for name in ("mars", "prodigy", "shampoo"):
         mine = [case for case in CASES if case["optimizer"] == name]
         settings = {json.dumps(case["hyperparameters"], sort_keys=True) for case in mine}
         assert len(settings) >= 2, name

@@ -15,6 +15,7 @@ from ..optimizers import asgd as _asgd
 from ..optimizers import lamb as _lamb
 from ..optimizers import mars as _mars
 from ..optimizers import prodigy as _prodigy
+from ..optimizers import shampoo as _shampoo
 from ..optimizers import muon as _muon
 from ..optimizers import adabelief as _adabelief
 from ..optimizers import adan as _adan
@@ -47,7 +48,7 @@ def _compile_helpers(*modules):
                 setattr(module, name, compiled[id(obj)])
 
 
-_compile_helpers(_mars, _prodigy, _adam, _ademamix, _adopt, _lion, _adabelief, _adan, _yogi, _adafactor, _asgd, _lamb,
+_compile_helpers(_mars, _prodigy, _shampoo, _adam, _ademamix, _adopt, _lion, _adabelief, _adan, _yogi, _adafactor, _asgd, _lamb,
                  _muon, _lars, _adaptive, _rprop, _sgd, _sam, _sf)
 
 _sgd_update = njit(**JIT)(_sgd.sgd_update)
@@ -80,6 +81,7 @@ _lookahead_start = njit(**JIT)(_lookahead.lookahead_start)
 _lookahead_sync = njit(**JIT)(_lookahead.lookahead_sync)
 sam_perturb = njit(**{**JIT, "fastmath": False})(_sam.sam_perturb)  # exact float32 rounding of the norm
 sam_restore = njit(**JIT)(_sam.sam_restore)
+_shampoo_update = njit(**JIT)(_shampoo.shampoo_update)
 _bold_driver_step = njit(**JIT)(_basic.bold_driver_step)
 _plateau_step = njit(**JIT)(_plateau.plateau_step)
 _adaptive_step = njit(**JIT)(_sklearn.adaptive_step)
@@ -163,6 +165,8 @@ def _apply_rule(rule, theta, grad, state, scalars, hp, lr, step, layers):
         _sf_sgd_update(theta, grad, state, scalars, hp, lr, step)
     elif rule == _sf.RULE_SF_ADAMW:
         _sf_adamw_update(theta, grad, state, scalars, hp, lr, step)
+    elif rule == _shampoo.RULE_SHAMPOO:
+        _shampoo_update(theta, grad, state, scalars, hp, lr, step, layers)
     else:
         raise ValueError("unknown update rule")
 

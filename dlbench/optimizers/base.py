@@ -55,6 +55,9 @@ class Optimizer:
     full_batch_only: bool = False
     state_shape: Callable[[Mapping[str, Any]], tuple[int, int]] | None = None
     """For rules whose state size depends on hyperparameters (L-BFGS's history)."""
+    layout_state: Callable[[Mapping[str, Any], Any], tuple[int, int]] | None = None
+    """For rules whose state size depends on the network's layout (Shampoo's matrices): called
+    with the checked values and the layout when training allocates the state."""
 
     def state_size(self, values: Mapping[str, Any], n_samples: int = 0) -> tuple[int, int]:
         """``(n_slots, n_scalars)`` of state this rule needs for checked ``values``."""

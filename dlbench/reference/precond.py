@@ -1,8 +1,8 @@
-"""NumPy references of issue 12's MARS and Prodigy, and of NAdam's cautious mask.
+"""NumPy references of issue 12's MARS, Prodigy and Shampoo, and of NAdam's cautious mask.
 
 Written from the reference libraries' formulas with whole-array NumPy operations per parameter
 tensor (not from the compiled loops): ``pytorch_optimizer.MARS`` (4.1.0), ``prodigyopt.Prodigy``
-(1.1.2). The signature is the per-layer one of :data:`dlbench.reference.layerwise.REFERENCE_LAYER_RULES`
+(1.1.2), ``pytorch_optimizer.Shampoo`` (4.1.0, matrix roots from ``numpy.linalg.eigh``). The signature is the per-layer one of :data:`dlbench.reference.layerwise.REFERENCE_LAYER_RULES`
 (``layers`` rows ``(w_offset, fan_in, fan_out, b_offset, b_size)``); ``state`` is a dict the
 rule fills on its first step. ``mars_reference`` reads the run's base rate from ``hp["lr"]`` (the
 reference's ``lr_1d_factor = lr_1d / lr``).
@@ -14,10 +14,10 @@ import math
 
 import numpy as np
 
-from ..optimizers import adam, mars, prodigy
+from ..optimizers import adam, mars, prodigy, shampoo
 from .cautious import cautious, tensor_slices
 
-__all__ = ["mars_reference", "prodigy_reference", "nadam_cautious_reference", "LAYER_RULES"]
+__all__ = ["mars_reference", "prodigy_reference", "shampoo_reference", "inverse_root", "nadam_cautious_reference", "LAYER_RULES"]
 
 
 def _lerp(a, b, w):
@@ -121,5 +121,48 @@ def nadam_cautious_reference(theta, grad, state, hp, lr, step, layers):
     theta -= lr * mu_next / (1.0 - prod * mu_next) * m / denom
 
 
-LAYER_RULES = {mars.RULE_MARS: mars_reference, prodigy.RULE_PRODIGY: prodigy_reference, adam.RULE_NADAM: nadam_cautious_reference}
+def inverse_root(A, power):
+    """``A**(-1/power)`` of a symmetric matrix: ``V diag(|w|**(-1/power)) V^T`` from ``eigh``."""
+    w, V = np.linalg.eigh(A)
+    return (V * np.abs(w) ** (-1.0 / power)) @ V.T
+
+
+def shampoo_reference(theta, grad, state, hp, lr, step, layers):
+    """``pytorch_optimizer.Shampoo``: per tensor ``g = lerp(g, B, momentum)`` (``B`` = the first
+    gradient, then the last step), decay, ``L += G G^T``, ``R += G^T G`` (from ``matrix_eps I``),
+    the roots ``L**(-1/4)``, ``R**(-1/4)`` every ``preconditioning_compute_steps`` steps (zero
+    before), ``U = L~ G R~``; a bias ``P += g g^T``, ``U = P**(-1/2) g``; ``B = U``, ``theta -= lr U``."""
+    eps, mom, wd = hp["matrix_eps"], hp["momentum"], hp["weight_decay"]
+    recompute = step % hp["preconditioning_compute_steps"] == 0
+    for l, row in enumerate(np.asarray(layers, dtype=np.int64)):
+        w0, n, m, b0, nb = (int(v) for v in row)
+        for kind, lo, shape in (("W", w0, (n, m)), ("b", b0, (nb,))):
+            part = slice(lo, lo + int(np.prod(shape)))
+            g = grad[part].reshape(shape).copy()
+            key = (kind, l)
+            if mom > 0:
+                buf = state.setdefault(("B", key), g.copy())
+                g = g + mom * (buf - g) if mom < 0.5 else buf - (buf - g) * (1.0 - mom)
+            p = theta[part].reshape(shape)
+            if wd and hp["weight_decouple"]:
+                p *= 1.0 - wd * (1.0 if hp["fixed_decay"] else lr)
+            elif wd:
+                g = g + wd * p
+            if kind == "W":
+                L = state[("L", key)] = state.get(("L", key), eps * np.eye(n)) + g @ g.T
+                R = state[("R", key)] = state.get(("R", key), eps * np.eye(m)) + g.T @ g
+                if recompute:
+                    state[("iL", key)], state[("iR", key)] = inverse_root(L, 4.0), inverse_root(R, 4.0)
+                u = state.get(("iL", key), np.zeros((n, n))) @ g @ state.get(("iR", key), np.zeros((m, m)))
+            else:
+                Pm = state[("P", key)] = state.get(("P", key), eps * np.eye(nb)) + np.outer(g, g)
+                if recompute:
+                    state[("iP", key)] = inverse_root(Pm, 2.0)
+                u = g @ state.get(("iP", key), np.zeros((nb, nb)))
+            state[("B", key)] = u
+            p -= lr * u
+
+
+LAYER_RULES = {mars.RULE_MARS: mars_reference, prodigy.RULE_PRODIGY: prodigy_reference,
+               shampoo.RULE_SHAMPOO: shampoo_reference, adam.RULE_NADAM: nadam_cautious_reference}
 """Rule code -> reference (NAdam's covers ``cautious`` both on and off)."""
