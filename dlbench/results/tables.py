@@ -83,7 +83,7 @@ def _f3(value: float) -> str:
     return f"{value:.3f}"
 
 
-_HEADER_OF_METRIC = {"loss": ("final loss", "final loss (mean ± sd)"), "test_loss": ("test loss",), "best_loss": ("best loss",),
+_HEADER_OF_METRIC = {"loss": ("final loss", "final loss ± sd"), "test_loss": ("test loss",), "best_loss": ("best loss",),
                      "accuracy": ("accuracy",), "test_accuracy": ("test acc.",), "rmse": ("rmse",),
                      "test_rmse": ("test rmse",), "r2": ("R²",), "test_r2": ("test R²",), "time": ("train time",)}
 """The column (either name) that shows each ranking metric of :data:`dlbench.results.ranking.RANK_METRICS`."""
@@ -110,7 +110,8 @@ def _natural_width(columns, rows, keep) -> int:
 def fitted_table(title: str, columns, rows, caption: str, width: int | None = None, wide: bool = False) -> Table:
     """A rich table of ``columns`` (``(header, justify, priority)``) and ``rows`` that fits ``width``
     characters: every column of priority 0, then the others by priority (then left to right)
-    while the table still fits at its natural width, so no cell is ever cut or wrapped; the
+    up to the first that would make the table wider than ``width`` at its natural size, so no
+    cell is ever cut or wrapped and a wider page shows the same columns and more; the
     caption says which columns were left out. ``width=None`` or ``wide``: every column. Cells
     are never truncated (``no_wrap``, ``min_width`` = the longest cell): a column that does not
     fit is left out, not squeezed."""
@@ -118,8 +119,10 @@ def fitted_table(title: str, columns, rows, caption: str, width: int | None = No
     if width is not None and not wide:
         order = sorted(range(len(columns)), key=lambda i: (columns[i][2], i))
         keep = [i for i in order if columns[i][2] == 0]
-        for i in order:
-            if columns[i][2] != 0 and _natural_width(columns, rows, sorted(keep + [i])) <= width:
+        for i in order:  # the first column that does not fit ends the table: a wider page shows more, never other
+            if columns[i][2] != 0:
+                if _natural_width(columns, rows, sorted(keep + [i])) > width:
+                    break
                 keep.append(i)
         keep.sort()
     left_out = [columns[i][0] for i in range(len(columns)) if i not in keep]
@@ -154,7 +157,7 @@ _COMPARISON_PRIORITY = {"#": 0, "optimizer": 0, "final loss": 1, "test loss": 1,
                         "time to target": 2, "accuracy": 3, "rmse": 3, "R²": 3, "test acc.": 3, "test rmse": 3,
                         "test R²": 3, "epochs to target": 4, "train time": 4, "lr": 5, "best loss": 5,
                         "time/epoch": 5, "loss curve": 6}
-_STATS_PRIORITY = {"#": 0, "optimizer": 0, "final loss (mean ± sd)": 1, "test loss": 1, "vs fastest": 1,
+_STATS_PRIORITY = {"#": 0, "optimizer": 0, "final loss ± sd": 1, "test loss": 1, "vs fastest": 1,
                    "diverged": 2, "time to target": 2, "accuracy": 3, "rmse": 3, "R²": 3, "test acc.": 3,
                    "test rmse": 3, "test R²": 3, "reached": 3, "95% CI": 4, "epochs to target": 4, "train time": 4,
                    "min … max": 5, "loss curve": 6}
@@ -212,14 +215,30 @@ def comparison_table(summary, title: str, compile_seconds: float, compile_source
     return fitted_table(title, _priorities(columns, rank_by, _COMPARISON_PRIORITY), rows, caption, width, wide)
 
 
-def _pm(mean: float, std: float, fmt) -> str:
-    """``mean ± std``; a loss's standard deviation (``fmt`` :func:`fmt_loss`) to two significant
-    digits, all its spread supports (``0.020550 ± 3.5e-05``)."""
+def fmt_spread(mean: float, std: float) -> str:
+    """``mean ± std`` rounded to what the spread supports (as hyperfine does): the standard
+    deviation to two significant digits and the mean to the same decimal place, at most six
+    decimals (:func:`fmt_loss`'s); scientific notation for means below 1e-3 or from 1e4 on.
+    ``0.684382 ± 0.029`` -> ``0.684 ± 0.029``; no spread (0, NaN): :func:`fmt_loss` alone."""
     if not math.isfinite(mean):
         return "—"
-    if not math.isfinite(std):
-        return fmt(mean)
-    return f"{fmt(mean)} ± {std:.2g}" if fmt is fmt_loss else f"{fmt(mean)} ± {fmt(std)}"
+    if not (math.isfinite(std) and std > 0):
+        return fmt_loss(mean)
+    place = math.floor(math.log10(std)) - 1  # the decimal place of std's second significant digit
+    if abs(mean) < 1e4 and (abs(mean) >= 1e-3 or mean == 0 or (-place <= 6 and abs(mean) < std)):
+        decimals = min(max(-place, 0), 6)
+        return f"{mean:.{decimals}f} ± {std:.{decimals}f}"
+    digits = max(min(math.floor(math.log10(abs(mean))) - place, 6), 1) if mean else 1
+    return f"{mean:.{digits - 1}e} ± {std:.1e}"
+
+
+def _pm(mean: float, std: float, fmt) -> str:
+    """``mean ± std``; a loss (``fmt`` :func:`fmt_loss`) rounded to its spread (:func:`fmt_spread`)."""
+    if not math.isfinite(mean):
+        return "—"
+    if fmt is fmt_loss:
+        return fmt_spread(mean, std)
+    return f"{fmt(mean)} ± {fmt(std)}" if math.isfinite(std) else fmt(mean)
 
 
 def stats_table(stats, title: str, seeds: int, compile_seconds: float, compile_source: str,
@@ -236,7 +255,7 @@ def stats_table(stats, title: str, seeds: int, compile_seconds: float, compile_s
     reg = _regression(stats, task, "final_r2_mean")
     score = [("rmse", "right"), ("R²", "right")] if reg else [("accuracy", "right")]
     columns = [("#", "right"), ("optimizer", "left")] + ([("loss curve", "left")] if sparks else []) + [
-        ("final loss (mean ± sd)", "right"), ("95% CI", "right"), ("min … max", "right")] + score
+        ("final loss ± sd", "right"), ("95% CI", "right"), ("min … max", "right")] + score
     if has_test:
         columns += [("test loss", "right")] + ([("test rmse", "right"), ("test R²", "right")] if reg
                                                else [("test acc.", "right")])
