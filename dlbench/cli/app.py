@@ -730,14 +730,19 @@ def runs(out: Path = typer.Option(Path("results"), "--out", help="The folder hol
     if not out.is_dir():
         raise DlbenchError(f"No results folder at '{out}' (run 'dlbench compare' first, or give --out).")
     frame = list_runs(out, rank_by)
-    table = Table(title=escape(f"Results in {out}"), box=box.SIMPLE_HEAVY, title_justify="left")
-    for col in ("id", "date", "command", "problems", "optimizers", "best"):  # names fold, never cut
-        table.add_column(col, overflow="fold")
+    from ..results.tables import fitted_table
+
+    console = _console()
+    # (header, justify, priority, wraps): ids whole; the command, problems and best wrap between words
+    columns = [("id", "left", 0), ("date", "left", 3), ("command", "left", 1, True), ("problems", "left", 2, True),
+               ("optimizers", "right", 2), ("best", "left", 0, True)]
+    rows = []
     for _, row in frame.iterrows():
         best = escape(str(row["best"])) if not row.get("error") else f"[red]{escape(str(row['error']))}[/red]"
-        table.add_row(escape(str(row["id"])), str(row["date"]), escape(str(row["command"])), escape(str(row["problems"])),
-                      str(row["optimizers"]), best)
-    _console().print(table if len(frame) else escape(f"No results folders in {out}."))
+        rows.append([escape(str(row["id"])), str(row["date"]), escape(str(row["command"])), escape(str(row["problems"])),
+                     str(row["optimizers"]), best])
+    table = fitted_table(escape(f"Results in {out}"), columns, rows, None, console.width)
+    console.print(table if len(frame) else escape(f"No results folders in {out}."))
 
 
 class ExportFormat(str, Enum):

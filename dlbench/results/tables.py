@@ -101,20 +101,25 @@ def _natural_width(columns, rows, keep) -> int:
         _MEASURE = Console(width=100_000, color_system=None, force_terminal=False)
     table = Table(box=box.SIMPLE_HEAVY)
     for i in keep:
-        table.add_column(columns[i][0], justify=columns[i][1], no_wrap=True)
+        table.add_column(columns[i][0], justify=columns[i][1], no_wrap=not _wraps(columns[i]))
     for row in rows:
         table.add_row(*(row[i] for i in keep))
-    return Measurement.get(_MEASURE, _MEASURE.options, table).maximum
+    return Measurement.get(_MEASURE, _MEASURE.options, table).minimum  # wrapping columns at their longest word
+
+
+def _wraps(column) -> bool:
+    return len(column) > 3 and bool(column[3])
 
 
 def fitted_table(title: str, columns, rows, caption: str, width: int | None = None, wide: bool = False) -> Table:
-    """A rich table of ``columns`` (``(header, justify, priority)``) and ``rows`` that fits ``width``
+    """A rich table of ``columns`` (``(header, justify, priority[, wraps])``) and ``rows`` that fits ``width``
     characters: every column of priority 0, then the others by priority (then left to right)
     up to the first that would make the table wider than ``width`` at its natural size, so no
     cell is ever cut or wrapped and a wider page shows the same columns and more; the
     caption says which columns were left out. ``width=None`` or ``wide``: every column. Cells
     are never truncated (``no_wrap``, ``min_width`` = the longest cell): a column that does not
-    fit is left out, not squeezed."""
+    fit is left out, not squeezed; only a column marked ``wraps`` (several words, such as a
+    command line) wraps, between words, and counts at the width of its longest word."""
     keep = list(range(len(columns)))
     if width is not None and not wide:
         order = sorted(range(len(columns)), key=lambda i: (columns[i][2], i))
@@ -126,13 +131,16 @@ def fitted_table(title: str, columns, rows, caption: str, width: int | None = No
                 keep.append(i)
         keep.sort()
     left_out = [columns[i][0] for i in range(len(columns)) if i not in keep]
-    if left_out:
+    if left_out and caption is not None:
         caption += (f" Left out at this width: {', '.join(left_out)} (a wider terminal shows more; --wide shows "
                     "every column).")
     table = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left", caption_justify="left", caption=caption)
     from rich.text import Text
 
     for i in keep:
+        if _wraps(columns[i]):  # text of several words (a command line): wraps between words
+            table.add_column(columns[i][0], justify=columns[i][1], overflow="fold")
+            continue
         longest = max([Text.from_markup(row[i]).cell_len for row in rows] + [len(columns[i][0])])
         table.add_column(columns[i][0], justify=columns[i][1], no_wrap=True, min_width=longest)
     for row in rows:
