@@ -634,7 +634,7 @@ def list_(what: ListWhat = typer.Argument(ListWhat.all, help="What to list.")):
     if what in (ListWhat.optimizers, ListWhat.all):
         table = Table(title="Optimizers", box=box.SIMPLE_HEAVY, title_justify="left")
         for col in ("name", "lr", "batch", "hyperparameters (defaults)", "reference", "description"):
-            table.add_column(col, overflow="fold")
+            table.add_column(col, overflow="fold", no_wrap=col in ("name", "lr", "batch"))  # names whole
         for opt in OPTIMIZERS.values():
             hypers = " ".join(f"{h.name}={fmt(h.default)}" for h in opt.hypers)
             if opt.schedule:
@@ -645,7 +645,7 @@ def list_(what: ListWhat = typer.Argument(ListWhat.all, help="What to list.")):
     if what in (ListWhat.schedules, ListWhat.all):
         table = Table(title="Learning-rate schedules (stepped once per epoch)", box=box.SIMPLE_HEAVY, title_justify="left")
         for col in ("name", "parameters (defaults)", "reference", "description"):
-            table.add_column(col, overflow="fold")
+            table.add_column(col, overflow="fold", no_wrap=col == "name")
         for sched in SCHEDULES.values():
             params = " ".join(f"{h.name}={fmt(h.default)}" for h in sched.hypers)
             table.add_row(sched.name, params or "—", sched.reference, sched.summary)

@@ -88,23 +88,21 @@ _HEADER_OF_METRIC = {"loss": ("final loss", "final loss ± sd"), "test_loss": ("
                      "test_rmse": ("test rmse",), "r2": ("R²",), "test_r2": ("test R²",), "time": ("train time",)}
 """The column (either name) that shows each ranking metric of :data:`dlbench.results.ranking.RANK_METRICS`."""
 
-_MEASURE = None
-
-
 def _natural_width(columns, rows, keep) -> int:
-    """Width of the table holding the columns ``keep`` at their natural (unwrapped) size."""
-    global _MEASURE
-    from rich.console import Console
-    from rich.measure import Measurement
+    """Width of the table holding the columns ``keep``: each at its longest cell (a column that
+    wraps, at its longest word), as a ``box.SIMPLE_HEAVY`` table lays them out (one space of
+    padding each side, a one-character separator between columns and at both edges)."""
+    from rich.cells import cell_len
+    from rich.text import Text
 
-    if _MEASURE is None:
-        _MEASURE = Console(width=100_000, color_system=None, force_terminal=False)
-    table = Table(box=box.SIMPLE_HEAVY)
+    total = 0
     for i in keep:
-        table.add_column(columns[i][0], justify=columns[i][1], no_wrap=not _wraps(columns[i]))
-    for row in rows:
-        table.add_row(*(row[i] for i in keep))
-    return Measurement.get(_MEASURE, _MEASURE.options, table).minimum  # wrapping columns at their longest word
+        texts = [columns[i][0]] + [Text.from_markup(row[i]).plain for row in rows]
+        if _wraps(columns[i]):
+            total += max(cell_len(word) for text in texts for word in (text.split() or [""]))
+        else:
+            total += max(cell_len(line) for text in texts for line in (text.splitlines() or [""]))
+    return total + 3 * len(keep) + 1
 
 
 def _wraps(column) -> bool:
