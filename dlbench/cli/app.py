@@ -281,7 +281,7 @@ def _run_comparison(ctx, exp, names, repeat, jobs: int, out: Path | None, comman
             from ..training import kernels_cached
 
             if kernels_cached() is False:
-                console.print("Compiling dlbench's training kernels: once per install (about a minute); "
+                console.print("Compiling dlbench's training kernels: once per install (one to a few minutes); "
                               "later runs load them from the cache.", style="dim")
         if resume is not None:
             made["folder"] = resume.folder
