@@ -218,7 +218,7 @@ def test_interrupted_comparison_keeps_finished_runs(tmp_path, monkeypatch):
 def test_seeds_print_statistics_and_write_stats(tmp_path):
     result = invoke("compare", "gd", "adam", "--epochs", 30, "--seeds", 4, "--out", tmp_path)
     assert result.exit_code == 0, result.output
-    assert "mean ± sd" in result.stdout and "95% CI" in result.stdout and "Over 4 seeds" in result.stdout
+    assert "final loss ± sd" in result.stdout and "Mean ± sample standard deviation" in " ".join(result.stdout.split()) and "95% CI" in result.stdout and "Over 4 seeds" in result.stdout
     folder = only_folder(tmp_path)
     summary = pd.read_csv(folder / "summary.csv")
     stats = pd.read_csv(folder / "stats.csv")
@@ -231,7 +231,13 @@ def test_seeds_print_statistics_and_write_stats(tmp_path):
         half = 3.1824463052837084 * values.std(ddof=1) / 2
         assert row["final_loss_ci_low"] == pytest.approx(values.mean() - half, rel=1e-12)
         assert row["final_loss_ci_high"] == pytest.approx(values.mean() + half, rel=1e-12)
-        assert fmt_loss(row["final_loss_mean"]) in result.stdout
+        # the interval at full precision; mean ± sd rounded to the sd's second significant digit
+        assert f"[{fmt_loss(row['final_loss_ci_low'])}, {fmt_loss(row['final_loss_ci_high'])}]" in result.stdout
+        line = next(l for l in result.stdout.splitlines() if f" {row['optimizer']} " in l and " ± " in l)
+        mean, sd = re.search(r"\s([0-9.]+) ± ([0-9.]+)\s", line).groups()
+        assert len(sd.lstrip("0.")) == 2 and len(mean.split(".")[1]) == len(sd.split(".")[1])
+        assert abs(float(mean) - values.mean()) <= 0.5 * 10.0 ** -len(mean.split(".")[1])
+        assert abs(float(sd) - values.std(ddof=1)) <= 0.5 * 10.0 ** -len(sd.split(".")[1])
 
 
 def test_tune_writes_every_trial(tmp_path):

@@ -285,7 +285,7 @@ def test_mixed_task_suite_from_a_file_and_show_prints_it_again(tmp_path):
     folder = only_folder(tmp_path / "out")
     names = {p.name for p in folder.iterdir()}
     assert {"accuracy.png", "r2.png", "profile.csv", "profile.png"} <= names
-    headers = [line.split() for line in result.stdout.splitlines() if "final loss (mean ± sd)" in line]
+    headers = [line.split() for line in result.stdout.splitlines() if "final loss ± sd" in line]
     assert [("R²" in h, "accuracy" in h) for h in headers] == [(False, True), (True, False), (False, True)]
     assert "target: r2 >= 0.3" not in result.stdout and "Target: r2 >= 0.3" in result.stdout
     config = json.loads((folder / "config.json").read_text())

@@ -270,7 +270,7 @@ def test_regression_tables_show_rmse_and_r2(regression_folder):
     console = Console(width=300, record=True)
     print_results(console, results)
     text = console.export_text()
-    header = next(line for line in text.splitlines() if "final loss (mean ± sd)" in line)
+    header = next(line for line in text.splitlines() if "final loss ± sd" in line)
     assert "rmse" in header and "R²" in header and "test R²" in header and "accuracy" not in header
     assert "regression problem, 100×10, regression, 20% test split, 8 hidden, glorot init, mse" in text
     stats = results.stats.set_index("optimizer")
@@ -292,6 +292,7 @@ def test_regression_figures_and_exports(regression_folder, tmp_path):
     text = md.read_text()
     assert "R² (mean ± std)" in text and "rmse (mean ± std)" in text and "accuracy (mean ± std)" not in text
     (tex,) = EXPORTERS["latex"](results, tmp_path)
-    assert r"Optimizer & Final loss & R$^2$ & Time (s) \\" in tex.read_text()
+    # with its test split: the test loss and R² too (issue 10)
+    assert r"Optimizer & Final loss & R$^2$ & Test loss & Test R$^2$ & Time (s) \\" in tex.read_text()
     stats = results.stats.set_index("optimizer")
     assert f"{stats.loc['adam', 'final_r2_mean']:.3g}" in tex.read_text()

@@ -101,7 +101,7 @@ def test_80_columns_show_the_compact_set(folders, case):
     head = heads[-1]
     assert head[0] == "#" and head[1] == "optimizer"
     multi = case in ("all", "every")
-    assert ("final loss (mean ± sd)" if multi else "final loss") in head
+    assert ("final loss ± sd" if multi else "final loss") in head
     if case in ("every", "labels"):
         assert "test loss" in head
     assert "vs fastest" in head

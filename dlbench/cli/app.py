@@ -279,7 +279,7 @@ def _run_comparison(ctx, exp, names, repeat, jobs: int, out: Path | None, comman
             from ..training import kernels_cached
 
             if kernels_cached() is False:
-                console.print("Compiling dlbench's training kernels: once per install (about a minute); "
+                console.print("Compiling dlbench's training kernels: once per install (one to a few minutes); "
                               "later runs load them from the cache.", style="dim")
         if resume is not None:
             made["folder"] = resume.folder
@@ -690,7 +690,7 @@ def list_(what: ListWhat = typer.Argument(ListWhat.all, help="What to list.")):
     if what in (ListWhat.optimizers, ListWhat.all):
         table = Table(title="Optimizers", box=box.SIMPLE_HEAVY, title_justify="left")
         for col in ("name", "lr", "batch", "hyperparameters (defaults)", "reference", "description"):
-            table.add_column(col, overflow="fold")
+            table.add_column(col, overflow="fold", no_wrap=col in ("name", "lr", "batch"))  # names whole
         for opt in OPTIMIZERS.values():
             hypers = " ".join(f"{h.name}={fmt(h.default)}" for h in opt.hypers)
             if opt.schedule:
@@ -701,7 +701,7 @@ def list_(what: ListWhat = typer.Argument(ListWhat.all, help="What to list.")):
     if what in (ListWhat.schedules, ListWhat.all):
         table = Table(title="Learning-rate schedules (stepped once per epoch)", box=box.SIMPLE_HEAVY, title_justify="left")
         for col in ("name", "parameters (defaults)", "reference", "description"):
-            table.add_column(col, overflow="fold")
+            table.add_column(col, overflow="fold", no_wrap=col == "name")
         for sched in SCHEDULES.values():
             params = " ".join(f"{h.name}={fmt(h.default)}" for h in sched.hypers)
             table.add_row(sched.name, params or "—", sched.reference, sched.summary)
@@ -789,14 +789,19 @@ def runs(out: Path = typer.Option(Path("results"), "--out", help="The folder hol
     if not out.is_dir():
         raise DlbenchError(f"No results folder at '{out}' (run 'dlbench compare' first, or give --out).")
     frame = list_runs(out, rank_by)
-    table = Table(title=escape(f"Results in {out}"), box=box.SIMPLE_HEAVY, title_justify="left")
-    for col in ("id", "date", "command", "problems", "optimizers", "best"):  # names fold, never cut
-        table.add_column(col, overflow="fold")
+    from ..results.tables import fitted_table
+
+    console = _console()
+    # (header, justify, priority, wraps): ids whole; the command, problems and best wrap between words
+    columns = [("id", "left", 0), ("date", "left", 3), ("command", "left", 1, True), ("problems", "left", 2, True),
+               ("optimizers", "right", 2), ("best", "left", 0, True)]
+    rows = []
     for _, row in frame.iterrows():
         best = escape(str(row["best"])) if not row.get("error") else f"[red]{escape(str(row['error']))}[/red]"
-        table.add_row(escape(str(row["id"])), str(row["date"]), escape(str(row["command"])), escape(str(row["problems"])),
-                      str(row["optimizers"]), best)
-    _console().print(table if len(frame) else escape(f"No results folders in {out}."))
+        rows.append([escape(str(row["id"])), str(row["date"]), escape(str(row["command"])), escape(str(row["problems"])),
+                     str(row["optimizers"]), best])
+    table = fitted_table(escape(f"Results in {out}"), columns, rows, None, console.width)
+    console.print(table if len(frame) else escape(f"No results folders in {out}."))
 
 
 class ExportFormat(str, Enum):

@@ -421,13 +421,13 @@ def export_latex(results: Results | str | Path, to: str | Path | None = None, fo
     score_head = score[0].upper() + score[1:]
     heads = ["Optimizer", "Final loss", score_head] + (["Test loss", f"Test {score}"] if test else []) + (
         ["Time to target (s)"] if target else []) + ["Time (s)"]
-    extra = (f"; test: the held-out split" if test else "") + (
-        f"; time to target ({latex_escape(results.target_text().split(': ', 1)[1])}): median over the runs that "
-        "reached it" if target else "")
+    extra = (f", test loss and {score} on the held-out split" if test else "") + (
+        f", time to target ({latex_escape(results.target_text().split(': ', 1)[1])}; median over the runs that "
+        "reached it)" if target else "")
     lines = [f"% dlbench: {latex_escape(results.name)} ({latex_escape(results.folder.name)}). Needs \\usepackage{{booktabs}}.",
              r"\begin{table}[htbp]", r"\centering",
-             f"\\caption{{{latex_escape(results.name)}: final training loss and {score} ({over}){extra}, and training "
-             f"time; best first by {latex_escape(_ranked_words(stats, rank_by))}.}}",
+             f"\\caption{{{latex_escape(results.name)}: final training loss and {score}{extra} and training time "
+             f"({over}); best first by {latex_escape(_ranked_words(stats, rank_by))}.}}",
              f"\\label{{tab:dlbench-{''.join(c if c.isalnum() else '-' for c in results.name)}}}",
              f"\\begin{{tabular}}{{l{'r' * (len(heads) - 1)}}}", r"\toprule",
              " & ".join(heads) + r" \\", r"\midrule"]

@@ -83,53 +83,62 @@ def _f3(value: float) -> str:
     return f"{value:.3f}"
 
 
-_HEADER_OF_METRIC = {"loss": ("final loss", "final loss (mean ± sd)"), "test_loss": ("test loss",), "best_loss": ("best loss",),
+_HEADER_OF_METRIC = {"loss": ("final loss", "final loss ± sd"), "test_loss": ("test loss",), "best_loss": ("best loss",),
                      "accuracy": ("accuracy",), "test_accuracy": ("test acc.",), "rmse": ("rmse",),
                      "test_rmse": ("test rmse",), "r2": ("R²",), "test_r2": ("test R²",), "time": ("train time",)}
 """The column (either name) that shows each ranking metric of :data:`dlbench.results.ranking.RANK_METRICS`."""
 
-_MEASURE = None
-
-
 def _natural_width(columns, rows, keep) -> int:
-    """Width of the table holding the columns ``keep`` at their natural (unwrapped) size."""
-    global _MEASURE
-    from rich.console import Console
-    from rich.measure import Measurement
+    """Width of the table holding the columns ``keep``: each at its longest cell (a column that
+    wraps, at its longest word), as a ``box.SIMPLE_HEAVY`` table lays them out (one space of
+    padding each side, a one-character separator between columns and at both edges)."""
+    from rich.cells import cell_len
+    from rich.text import Text
 
-    if _MEASURE is None:
-        _MEASURE = Console(width=100_000, color_system=None, force_terminal=False)
-    table = Table(box=box.SIMPLE_HEAVY)
+    total = 0
     for i in keep:
-        table.add_column(columns[i][0], justify=columns[i][1], no_wrap=True)
-    for row in rows:
-        table.add_row(*(row[i] for i in keep))
-    return Measurement.get(_MEASURE, _MEASURE.options, table).maximum
+        texts = [columns[i][0]] + [Text.from_markup(row[i]).plain for row in rows]
+        if _wraps(columns[i]):
+            total += max(cell_len(word) for text in texts for word in (text.split() or [""]))
+        else:
+            total += max(cell_len(line) for text in texts for line in (text.splitlines() or [""]))
+    return total + 3 * len(keep) + 1
+
+
+def _wraps(column) -> bool:
+    return len(column) > 3 and bool(column[3])
 
 
 def fitted_table(title: str, columns, rows, caption: str, width: int | None = None, wide: bool = False) -> Table:
-    """A rich table of ``columns`` (``(header, justify, priority)``) and ``rows`` that fits ``width``
+    """A rich table of ``columns`` (``(header, justify, priority[, wraps])``) and ``rows`` that fits ``width``
     characters: every column of priority 0, then the others by priority (then left to right)
-    while the table still fits at its natural width, so no cell is ever cut or wrapped; the
+    up to the first that would make the table wider than ``width`` at its natural size, so no
+    cell is ever cut or wrapped and a wider page shows the same columns and more; the
     caption says which columns were left out. ``width=None`` or ``wide``: every column. Cells
     are never truncated (``no_wrap``, ``min_width`` = the longest cell): a column that does not
-    fit is left out, not squeezed."""
+    fit is left out, not squeezed; only a column marked ``wraps`` (several words, such as a
+    command line) wraps, between words, and counts at the width of its longest word."""
     keep = list(range(len(columns)))
     if width is not None and not wide:
         order = sorted(range(len(columns)), key=lambda i: (columns[i][2], i))
         keep = [i for i in order if columns[i][2] == 0]
-        for i in order:
-            if columns[i][2] != 0 and _natural_width(columns, rows, sorted(keep + [i])) <= width:
+        for i in order:  # the first column that does not fit ends the table: a wider page shows more, never other
+            if columns[i][2] != 0:
+                if _natural_width(columns, rows, sorted(keep + [i])) > width:
+                    break
                 keep.append(i)
         keep.sort()
     left_out = [columns[i][0] for i in range(len(columns)) if i not in keep]
-    if left_out:
+    if left_out and caption is not None:
         caption += (f" Left out at this width: {', '.join(left_out)} (a wider terminal shows more; --wide shows "
                     "every column).")
     table = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left", caption_justify="left", caption=caption)
     from rich.text import Text
 
     for i in keep:
+        if _wraps(columns[i]):  # text of several words (a command line): wraps between words
+            table.add_column(columns[i][0], justify=columns[i][1], overflow="fold")
+            continue
         longest = max([Text.from_markup(row[i]).cell_len for row in rows] + [len(columns[i][0])])
         table.add_column(columns[i][0], justify=columns[i][1], no_wrap=True, min_width=longest)
     for row in rows:
@@ -154,7 +163,7 @@ _COMPARISON_PRIORITY = {"#": 0, "optimizer": 0, "final loss": 1, "test loss": 1,
                         "time to target": 2, "accuracy": 3, "rmse": 3, "R²": 3, "test acc.": 3, "test rmse": 3,
                         "test R²": 3, "epochs to target": 4, "train time": 4, "lr": 5, "best loss": 5,
                         "time/epoch": 5, "loss curve": 6}
-_STATS_PRIORITY = {"#": 0, "optimizer": 0, "final loss (mean ± sd)": 1, "test loss": 1, "vs fastest": 1,
+_STATS_PRIORITY = {"#": 0, "optimizer": 0, "final loss ± sd": 1, "test loss": 1, "vs fastest": 1,
                    "diverged": 2, "time to target": 2, "accuracy": 3, "rmse": 3, "R²": 3, "test acc.": 3,
                    "test rmse": 3, "test R²": 3, "reached": 3, "95% CI": 4, "epochs to target": 4, "train time": 4,
                    "min … max": 5, "loss curve": 6}
@@ -212,14 +221,30 @@ def comparison_table(summary, title: str, compile_seconds: float, compile_source
     return fitted_table(title, _priorities(columns, rank_by, _COMPARISON_PRIORITY), rows, caption, width, wide)
 
 
-def _pm(mean: float, std: float, fmt) -> str:
-    """``mean ± std``; a loss's standard deviation (``fmt`` :func:`fmt_loss`) to two significant
-    digits, all its spread supports (``0.020550 ± 3.5e-05``)."""
+def fmt_spread(mean: float, std: float) -> str:
+    """``mean ± std`` rounded to what the spread supports (as hyperfine does): the standard
+    deviation to two significant digits and the mean to the same decimal place, at most six
+    decimals (:func:`fmt_loss`'s); scientific notation for means below 1e-3 or from 1e4 on.
+    ``0.684382 ± 0.029`` -> ``0.684 ± 0.029``; no spread (0, NaN): :func:`fmt_loss` alone."""
     if not math.isfinite(mean):
         return "—"
-    if not math.isfinite(std):
-        return fmt(mean)
-    return f"{fmt(mean)} ± {std:.2g}" if fmt is fmt_loss else f"{fmt(mean)} ± {fmt(std)}"
+    if not (math.isfinite(std) and std > 0):
+        return fmt_loss(mean)
+    place = math.floor(math.log10(std)) - 1  # the decimal place of std's second significant digit
+    if abs(mean) < 1e4 and (abs(mean) >= 1e-3 or mean == 0 or (-place <= 6 and abs(mean) < std)):
+        decimals = min(max(-place, 0), 6)
+        return f"{mean:.{decimals}f} ± {std:.{decimals}f}"
+    digits = max(min(math.floor(math.log10(abs(mean))) - place, 6), 1) if mean else 1
+    return f"{mean:.{digits - 1}e} ± {std:.1e}"
+
+
+def _pm(mean: float, std: float, fmt) -> str:
+    """``mean ± std``; a loss (``fmt`` :func:`fmt_loss`) rounded to its spread (:func:`fmt_spread`)."""
+    if not math.isfinite(mean):
+        return "—"
+    if fmt is fmt_loss:
+        return fmt_spread(mean, std)
+    return f"{fmt(mean)} ± {fmt(std)}" if math.isfinite(std) else fmt(mean)
 
 
 def stats_table(stats, title: str, seeds: int, compile_seconds: float, compile_source: str,
@@ -236,7 +261,7 @@ def stats_table(stats, title: str, seeds: int, compile_seconds: float, compile_s
     reg = _regression(stats, task, "final_r2_mean")
     score = [("rmse", "right"), ("R²", "right")] if reg else [("accuracy", "right")]
     columns = [("#", "right"), ("optimizer", "left")] + ([("loss curve", "left")] if sparks else []) + [
-        ("final loss (mean ± sd)", "right"), ("95% CI", "right"), ("min … max", "right")] + score
+        ("final loss ± sd", "right"), ("95% CI", "right"), ("min … max", "right")] + score
     if has_test:
         columns += [("test loss", "right")] + ([("test rmse", "right"), ("test R²", "right")] if reg
                                                else [("test acc.", "right")])
