@@ -348,9 +348,11 @@ def _plain(value: float) -> str:
 
 
 def _log_ticks(axis):
-    """Plain labels on a log axis: every decade, and 2, 3 and 5 times a decade when the axis spans
-    less than two decades (so a panel always has labels inside its range) (mathtext labels are wider and slower to draw)."""
-    from matplotlib.ticker import FuncFormatter
+    """Plain labels on a log axis (mathtext labels are wider and slower to draw): every decade,
+    and 2, 3 and 5 times a decade when the axis spans less than two decades (so a panel always
+    has labels inside its range). Minor ticks only at 2, 3 and 5 times a decade: drawing ticks
+    was half of the drawing time with Matplotlib's eight a decade."""
+    from matplotlib.ticker import FuncFormatter, LogLocator
 
     def small() -> bool:
         lo, hi = sorted(axis.get_view_interval())
@@ -362,8 +364,13 @@ def _log_ticks(axis):
         mantissa = round(value / 10.0 ** math.floor(math.log10(value) + 1e-9), 6)
         return _plain(value) if mantissa in (2.0, 3.0, 5.0) else ""
 
+    if _MINOR_SUBS:
+        axis.set_minor_locator(LogLocator(base=10.0, subs=_MINOR_SUBS, numticks=12))
     axis.set_major_formatter(FuncFormatter(lambda value, _pos: _plain(value)))
     axis.set_minor_formatter(FuncFormatter(minor))
+
+
+_MINOR_SUBS = (2.0, 3.0, 5.0)
 
 
 
