@@ -236,7 +236,8 @@ def _label(name: str, band: _Band | None) -> str:
 
 def _draw(ax, bands: dict[str, _Band], styles, x: str, log_y: bool, y_top: float | None, order: list[str],
           banded: set[str] | None = None):
-    """One line per optimizer (and a min-max band for those in ``banded``, default all), drawn
+    """One line per optimizer (and a min-max band for those in ``banded``, default all, whose
+    lines are then drawn thicker than the others'), drawn
     from the last of ``order`` to the first so the best lie on top; a diverged run ends with an
     ``x`` (kept inside the axes)."""
     import numpy as np
@@ -255,7 +256,8 @@ def _draw(ax, bands: dict[str, _Band], styles, x: str, log_y: bool, y_top: float
         if keep.any():
             idx = np.nonzero(keep)[0]
             thin = idx[_thin(band.mean[idx])]
-            ax.plot(xs[thin], band.mean[thin], color=color, linestyle=style, linewidth=1.4, label=name)
+            width = 1.4 if banded is None else (1.8 if name in banded else 1.0)  # the best k stand out
+            ax.plot(xs[thin], band.mean[thin], color=color, linestyle=style, linewidth=width, label=name)
             if band.n_seeds - (0 if band.all_diverged else band.n_diverged) > 1 and (banded is None or name in banded):
                 ex, elow, ehigh = _envelope(xs[idx], band.low[idx], band.high[idx])
                 ax.fill_between(ex, elow, ehigh, color=color, alpha=alpha, linewidth=0)
@@ -610,7 +612,9 @@ def _curve_figure(results: Results, runs: _Runs, kind: str, folder: Path, proble
     texts = [_literal(labels.get(n, n)) for n in names] + (list(_X_MARK) if any_diverged else [])
     note = _seed_note(results, partial)
     if many and results.seeds > 1:
-        note = note.replace("band: min–max", f"band: min–max\nof the best {_BANDS_BEST} (listed first)")
+        note = note.replace("band: min–max", f"band: min–max\nof the best {_BANDS_BEST} (listed first, thicker)")
+    elif many:
+        note += f"; the best {_BANDS_BEST}\n(listed first) thicker"
     cells = [(p, c) for p in range(len(panels)) for c in range(len(columns))]
     if len(columns) == 1:
         n_rows, n_cols = _grid_shape(len(panels))
