@@ -831,8 +831,16 @@ _ERROR_FILE = "figures-error.txt"
 
 
 def _main(argv: list[str]) -> int:
-    """``python -m dlbench.results.figures FOLDER [FORMATS]``: the background drawing process."""
+    """``python -m dlbench.results.figures FOLDER [FORMATS]``: the background drawing process,
+    at a lower priority so that the command that started it (still tearing its interpreter down)
+    and the user's next command get the cores first."""
+    import os
+
     folder = Path(argv[0])
+    try:
+        os.nice(10)
+    except (AttributeError, OSError):
+        pass
     try:
         write_figures(folder, formats=argv[1] if len(argv) > 1 else DEFAULT_FORMATS)
         return 0
