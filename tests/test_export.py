@@ -21,8 +21,8 @@ def folders(tmp_path_factory):
 
 
 def test_one_exporter_per_format():
-    assert list(EXPORTERS) == ["csv", "json", "markdown", "latex"]
-    with pytest.raises(ConfigError, match="Valid formats: csv, json, markdown, latex"):
+    assert list(EXPORTERS) == ["csv", "json", "markdown", "latex", "html"]
+    with pytest.raises(ConfigError, match="Valid formats: csv, json, markdown, latex, html"):
         export("unused", "xlsx")
 
 

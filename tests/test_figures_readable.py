@@ -25,6 +25,9 @@ def _lab(hex_colour: str) -> np.ndarray:
     return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
 
 
+FAST = ("svg",)  # where a test reads the Figure objects, one format is enough
+
+
 def _capture(monkeypatch):
     """Keep every Figure that write_figures saves: {stem: Figure}."""
     figures = {}
@@ -72,7 +75,7 @@ def test_twenty_colours_are_far_apart_and_visible_on_white():
 
 def _with_outlier(root, floor: float | None):
     """18 optimizers, one seed; lbfgs's loss falls to ``floor`` (None: left as made)."""
-    folder = factory.make_results(root, optimizers=factory.ALL[:17] + ["lbfgs"], epochs=200)
+    folder = factory.make_results(root, optimizers=factory.ALL[:17] + ["lbfgs"], epochs=60)
     if floor is not None:
         curves = pd.read_csv(folder / "curves.csv")
         rows = curves["optimizer"] == "lbfgs"
@@ -87,7 +90,7 @@ def _with_outlier(root, floor: float | None):
 
 def test_the_y_range_ignores_an_outlier_which_gets_an_inset(tmp_path, monkeypatch):
     figures = _capture(monkeypatch)
-    plots.write_figures(load_results(_with_outlier(tmp_path / "a", 1e-9)))
+    plots.write_figures(load_results(_with_outlier(tmp_path / "a", 1e-9)), formats=FAST)
     fig = figures["loss"]
     epoch_ax = fig.axes[0]
     bottom, top = epoch_ax.get_ylim()
@@ -98,7 +101,7 @@ def test_the_y_range_ignores_an_outlier_which_gets_an_inset(tmp_path, monkeypatc
     assert insets[0].get_ylim()[0] <= 1e-9
     # the same results without the outlier: the same range, no inset
     figures.clear()
-    plots.write_figures(load_results(_with_outlier(tmp_path / "b", None)))
+    plots.write_figures(load_results(_with_outlier(tmp_path / "b", None)), formats=FAST)
     clean = figures["loss"]
     assert clean.axes[0].get_ylim()[0] == pytest.approx(bottom, rel=0.5)
     assert not [child for ax in clean.axes for child in ax.child_axes]
@@ -106,7 +109,7 @@ def test_the_y_range_ignores_an_outlier_which_gets_an_inset(tmp_path, monkeypatc
 
 def test_the_y_range_has_labelled_ticks_inside_it(tmp_path, monkeypatch):
     figures = _capture(monkeypatch)
-    plots.write_figures(load_results(factory.single_seed(tmp_path)))
+    plots.write_figures(load_results(factory.single_seed(tmp_path)), formats=FAST)
     fig = figures["loss"]
     _renderer(fig)
     for ax in fig.axes[:1]:
@@ -120,7 +123,7 @@ def test_the_y_range_has_labelled_ticks_inside_it(tmp_path, monkeypatch):
 def test_the_legend_lists_the_runs_in_the_tables_order(tmp_path, monkeypatch, preset):
     figures = _capture(monkeypatch)
     results = load_results(getattr(factory, preset)(tmp_path))
-    plots.write_figures(results)
+    plots.write_figures(results, formats=FAST)
     table = _table_names(results)
     assert len(table) == len(results.optimizers) >= 4
     for stem in ("loss", "accuracy"):
@@ -147,10 +150,10 @@ def _visible_panels(fig):
 
 def test_no_blank_panels(tmp_path, monkeypatch):
     figures = _capture(monkeypatch)
-    folder = factory.make_results(tmp_path, optimizers=factory.ALL[:18], seeds=2,
+    folder = factory.make_results(tmp_path, optimizers=factory.ALL[:10], seeds=2, epochs=40,
                                   problems=("random", "xor", "circles", "moons"),
                                   target={"metric": "loss", "value": 0.2})
-    plots.write_figures(load_results(folder))
+    plots.write_figures(load_results(folder), formats=FAST)
     assert {"loss", "accuracy", "profile"} <= set(figures)
     for stem, fig in figures.items():
         for ax in _visible_panels(fig):
@@ -202,7 +205,7 @@ def test_sensitivity_has_one_panel_per_tuned_hyperparameter(tmp_path, monkeypatc
     figures = _capture(monkeypatch)
     results = load_results(_two_parameters(tmp_path))
     assert plots.tuned_parameters(results) == ["lr", "momentum"]
-    plots.write_figures(results)
+    plots.write_figures(results, formats=FAST)
     panels = _visible_panels(figures["lr_sensitivity"])
     assert [ax.get_xlabel() for ax in panels] == ["learning rate (log scale)", "momentum"]
     momentum = panels[1]
@@ -215,8 +218,8 @@ def test_sensitivity_has_one_panel_per_tuned_hyperparameter(tmp_path, monkeypatc
 
 def test_sensitivity_legend_is_narrow(tmp_path, monkeypatch):
     figures = _capture(monkeypatch)
-    folder = factory.make_results(tmp_path, optimizers=factory.ALL[:18], tuning=True)
-    plots.write_figures(load_results(folder))
+    folder = factory.make_results(tmp_path, optimizers=factory.ALL[:18], tuning=True, epochs=20)
+    plots.write_figures(load_results(folder), formats=FAST)
     fig = figures["lr_sensitivity"]
     renderer = _renderer(fig)
     width = fig.legends[0].get_window_extent(renderer).width

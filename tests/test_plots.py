@@ -135,7 +135,7 @@ def test_figures_say_what_they_show(drawn):
     assert epoch_ax.get_yscale() == "log" and epoch_ax.get_xlabel() == "epoch"
     assert time_ax.get_xlabel() == "training time (s, log scale)" and time_ax.get_xscale() == "log"
     assert "random" in epoch_ax.get_title()
-    assert fig.legends[0].get_title().get_text() == "mean over 3 seeds, band: min–max\nof the best 5 (listed first)"
+    assert fig.legends[0].get_title().get_text() == "mean over 3 seeds, band: min–max\nof the best 5 (listed first, thicker)"
     assert figures["single_seed"]["loss"].legends[0].get_title().get_text() == "1 seed"
     test_fig = figures["with_test"]["loss"]
     assert [ax.get_title() for ax in test_fig.axes][-1] == "random: test loss vs epoch"

@@ -955,15 +955,19 @@ def bench(
         from ..bench.figures import figure_time
 
         ft = figure_time()
+
+        def signed(seconds: float) -> str:  # a difference of medians can be negative (noise)
+            return ("-" if seconds < 0 else "+") + fmt_seconds(abs(seconds))
+
         table = Table(title="Figures: warm 'dlbench compare all' in new processes", box=box.SIMPLE_HEAVY,
                       title_justify="left")
         for col in ("figures", "command returns", "figures on disk", "adds", "runs"):
             table.add_column(col, justify="left" if col == "figures" else "right")
         table.add_row("none (--no-plots)", fmt_seconds(ft["no_plots"]["median_s"]), "", "", str(ft["no_plots"]["runs"]))
         table.add_row("drawn, waited for (--wait-plots)", fmt_seconds(ft["wait"]["median_s"]),
-                      fmt_seconds(ft["wait"]["median_s"]), fmt_seconds(ft["wait_adds_s"]), str(ft["wait"]["runs"]))
+                      fmt_seconds(ft["wait"]["median_s"]), signed(ft["wait_adds_s"]), str(ft["wait"]["runs"]))
         table.add_row("drawn in the background (--background-plots)", fmt_seconds(ft["background"]["median_s"]),
-                      fmt_seconds(ft["background_ready"]["median_s"]), fmt_seconds(ft["background_adds_s"]),
+                      fmt_seconds(ft["background_ready"]["median_s"]), signed(ft["background_adds_s"]),
                       str(ft["background"]["runs"]))
         table.caption = ("Medians of rounds that run the three one after the other (the kernel cache warm); 'adds': "
                          "the command's median minus that of --no-plots; 'figures on disk': from the command's start "
