@@ -132,35 +132,46 @@ def test_a_study_on_the_cluster_writes_the_local_runs_files(tmp_path, cluster, a
 
 
 def test_a_worker_killed_mid_study_costs_only_its_chunk(tmp_path, cluster, monkeypatch):
-    """A third worker joins, and is SIGKILLed as soon as its first chunk comes back (it holds
-    more chunks by then); the study finishes on the other two with every run exactly once and the
-    local run's numbers."""
+    """A third worker joins, and is SIGKILLed while the scheduler says it is running a chunk; the
+    study finishes on the other two with every run exactly once and the local run's numbers."""
+    import threading
+
     args = ["compare", "sgd", "adam", "--epochs", 400, "--seeds", 6, "--no-plots", "--repeat", 1]
     from distributed import Client
 
     victim = cluster.worker("w3")
     cluster.wait_for(3)
-    killed, held = [], []
+    held, rows_before_kill, done = [], [], threading.Event()
     original = D.append_workers
     watcher = Client(cluster.address, timeout=STARTUP_SECONDS)
+    address = next(a for a, pid in watcher.run(os.getpid).items() if pid == victim.pid)
+    from_victim = []
 
-    def append_then_kill(folder, rows):
+    def counting(folder, rows):
         original(folder, rows)
-        mine = [r for r in rows if int(r[D.WORKER_COLUMNS.index("pid")]) == victim.pid]
-        if not killed and mine:
-            address = mine[0][D.WORKER_COLUMNS.index("worker")]
-            held.extend(watcher.processing(workers=[address]).get(address, ()))  # chunks it holds now
-            os.kill(victim.pid, signal.SIGKILL)
-            killed.append(len(rows))
+        from_victim.extend(r for r in rows if int(r[D.WORKER_COLUMNS.index("pid")]) == victim.pid)
 
-    monkeypatch.setattr(D, "append_workers", append_then_kill)
+    def kill_when_busy():  # poll the scheduler: kill the victim while it holds a chunk
+        while not done.is_set():
+            busy = watcher.processing(workers=[address]).get(address, ())
+            if busy:
+                rows_before_kill.append(len(from_victim))
+                os.kill(victim.pid, signal.SIGKILL)
+                held.extend(busy)
+                return
+            time.sleep(0.005)
+
+    monkeypatch.setattr(D, "append_workers", counting)
+    killer = threading.Thread(target=kill_when_busy, daemon=True)
+    killer.start()
     try:
         remote = invoke(*args, "--out", tmp_path / "dask", "--scheduler", cluster.address, "--chunk-size", 1)
     finally:
+        done.set()
+        killer.join(timeout=10)
         watcher.close()
     assert remote.exit_code == 0, remote.output
-    assert killed, "the third worker never got a chunk"
-    assert held, "the third worker held no chunk when it was killed"  # so Dask had to run them again
+    assert held, "the third worker never held a chunk"  # so Dask had to run what it held again
     victim.wait(timeout=10)
     local = invoke(*args, "--out", tmp_path / "local")
     assert local.exit_code == 0, local.output
@@ -169,7 +180,8 @@ def test_a_worker_killed_mid_study_costs_only_its_chunk(tmp_path, cluster, monke
     summary, workers = pd.read_csv(b / "summary.csv"), pd.read_csv(b / "workers.csv")
     assert sorted(zip(summary["optimizer"], summary["repetition"])) == [(o, r) for o in ("adam", "sgd") for r in range(6)]
     assert len(workers) == 12 and not workers.duplicated(["optimizer", "index"]).any()
-    assert (workers["pid"] == victim.pid).sum() == killed[0]  # after the kill, nothing more from it
+    # after the kill nothing more came from it (a result already on its way when it died may land)
+    assert (workers["pid"] == victim.pid).sum() <= rows_before_kill[0] + len(held)
 
 
 def test_resume_continues_on_the_cluster(tmp_path, cluster, monkeypatch):

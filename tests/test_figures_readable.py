@@ -55,7 +55,7 @@ def _table_names(results) -> list[str]:
     results.config["experiment"].setdefault("seeds", results.seeds)
     console = Console(width=250, record=True, color_system=None)
     print_results(console, results)
-    return re.findall(r"^\s+\d+\s+(\S+)\s", console.export_text(), flags=re.M)
+    return re.findall(r"^\s*\d+\s+(\S+)\s", console.export_text(), flags=re.M)
 
 
 def test_twenty_colours_are_far_apart_and_visible_on_white():

@@ -56,10 +56,13 @@ def optimizer_styles(labels) -> dict[str, tuple[str, str]]:
 
 def table_order(results: Results, problems=None) -> list[str]:
     """The optimizers in the order of the results tables (what ``dlbench show`` prints, best
-    first): the rows of ``stats`` with several seeds, of ``summary`` with one. Over several
+    first, ranked by :mod:`dlbench.results.ranking`'s default metric): the rows of ``stats`` with
+    several seeds, of ``summary`` with one. Over several
     problems, by the mean position in their tables (ties: the first problem's order). Labels
     absent from the tables (tuned only) follow in the registry's order."""
-    table = results.aggregate() if results.seeds > 1 else results.summary
+    from .ranking import rank_stats, rank_summary
+
+    table = rank_stats(results.aggregate()) if results.seeds > 1 else rank_summary(results.summary)
     problems = list(problems) if problems is not None else results.problems
     positions: dict[str, list[int]] = {}
     first: list[str] = []

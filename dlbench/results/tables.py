@@ -91,7 +91,8 @@ _HEADER_OF_METRIC = {"loss": ("final loss", "final loss ± sd"), "test_loss": ("
 def _natural_width(columns, rows, keep) -> int:
     """Width of the table holding the columns ``keep``: each at its longest cell (a column that
     wraps, at its longest word), as a ``box.SIMPLE_HEAVY`` table lays them out (one space of
-    padding each side, a one-character separator between columns and at both edges)."""
+    padding each side, a one-character separator between columns, neither edge nor padding at
+    the two ends)."""
     from rich.cells import cell_len
     from rich.text import Text
 
@@ -102,7 +103,7 @@ def _natural_width(columns, rows, keep) -> int:
             total += max(cell_len(word) for text in texts for word in (text.split() or [""]))
         else:
             total += max(cell_len(line) for text in texts for line in (text.splitlines() or [""]))
-    return total + 3 * len(keep) + 1
+    return total + 3 * len(keep) - 3
 
 
 def _wraps(column) -> bool:
@@ -132,7 +133,8 @@ def fitted_table(title: str, columns, rows, caption: str, width: int | None = No
     if left_out and caption is not None:
         caption += (f" Left out at this width: {', '.join(left_out)} (a wider terminal shows more; --wide shows "
                     "every column).")
-    table = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left", caption_justify="left", caption=caption)
+    table = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left", caption_justify="left", caption=caption,
+                  pad_edge=False, show_edge=False)
     from rich.text import Text
 
     for i in keep:
@@ -224,7 +226,8 @@ def comparison_table(summary, title: str, compile_seconds: float, compile_source
 def fmt_spread(mean: float, std: float) -> str:
     """``mean ± std`` rounded to what the spread supports (as hyperfine does): the standard
     deviation to two significant digits and the mean to the same decimal place, at most six
-    decimals (:func:`fmt_loss`'s); scientific notation for means below 1e-3 or from 1e4 on.
+    decimals (:func:`fmt_loss`'s), a spread below 1e-4 to one significant digit in short scientific notation (``6e-06``);
+    scientific notation for means below 1e-3 or from 1e4 on.
     ``0.684382 ± 0.029`` -> ``0.684 ± 0.029``; no spread (0, NaN): :func:`fmt_loss` alone."""
     if not math.isfinite(mean):
         return "—"
@@ -233,7 +236,8 @@ def fmt_spread(mean: float, std: float) -> str:
     place = math.floor(math.log10(std)) - 1  # the decimal place of std's second significant digit
     if abs(mean) < 1e4 and (abs(mean) >= 1e-3 or mean == 0 or (-place <= 6 and abs(mean) < std)):
         decimals = min(max(-place, 0), 6)
-        return f"{mean:.{decimals}f} ± {std:.{decimals}f}"
+        spread = f"{std:.1g}" if decimals >= 5 else f"{std:.{decimals}f}"  # 6e-06, not 0.000006
+        return f"{mean:.{decimals}f} ± {spread}"
     digits = max(min(math.floor(math.log10(abs(mean))) - place, 6), 1) if mean else 1
     return f"{mean:.{digits - 1}e} ± {std:.1e}"
 
