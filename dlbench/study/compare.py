@@ -134,9 +134,10 @@ class RunRecord:
             }
         return self._row
 
-    def curve(self):
-        """This run's rows of ``curves.csv``."""
-        frame = self.result.curve()
+    def curve(self, every: int | None = None):
+        """This run's rows of ``curves.csv``: every ``every``-th epoch (``None``: chosen, see
+        :meth:`TrainResult.recorded_epochs`), the last and the time-to-target epoch always."""
+        frame = self.result.curve(every, keep=(self.row["epochs_to_target"],))
         frame.insert(0, "seed", self.seed)
         frame.insert(0, "optimizer", self.task.run.name)
         frame.insert(0, "problem", self.task.problem.name)
@@ -177,6 +178,8 @@ class Comparison:
     memory_bytes: int = 0
     resume_key: dict | None = None
     """``config.json``'s ``resume`` record (:func:`dlbench.study.keys.plan_record`)."""
+    record_every: int | None = None
+    """Stride of the recorded curves (``None``: chosen per run; :meth:`RunRecord.curve`)."""
 
     @property
     def records(self) -> list[RunRecord]:
@@ -200,7 +203,7 @@ class Comparison:
 
         if not self.records:
             return pd.DataFrame(columns=CURVE_COLUMNS)
-        return pd.concat([rec.curve() for rec in self.records], ignore_index=True)
+        return pd.concat([rec.curve(self.record_every) for rec in self.records], ignore_index=True)
 
     def stats(self):
         """Aggregated over seeds: one row per problem and optimizer (see :func:`dlbench.study.stats.aggregate`)."""
@@ -485,6 +488,7 @@ def compare(
     on_run: Callable[["Comparison", RunRecord], None] | None = None,
     on_start: Callable[["Comparison"], None] | None = None,
     done: "Done | None" = None,
+    record_every: int | None = None,
 ) -> Comparison:
     """Run every problem × run × seed of ``experiment`` (default: :func:`default_experiment`).
 
@@ -511,6 +515,7 @@ def compare(
     results writer appends and rewrites there). ``done`` (a :class:`Done`, from a results folder
     being resumed) names what already finished: those trials and runs are not run again, and the
     saved trials take part in the selection of the rates as if they had just run.
+    ``record_every``: stride of the recorded curves (:attr:`Comparison.record_every`).
     """
     from ..errors import invalid
 
@@ -542,6 +547,7 @@ def compare(
         described[problem.name] = _describe(fulls[problem.name], problem, exp)
     memory = check_memory(exp, fulls, jobs)
     data: dict = {}
+    rules: set = set()  # the update rules the runs use: which compiled loop they need
     for problem in problems:
         full = fulls[problem.name]
         for repetition in range(exp.seeds):
@@ -550,12 +556,13 @@ def compare(
         if exp.n_trials:
             sizes.append(data[problem.name, 0].fit.n_samples)
         for run in runs:
-            check_experiment_run(exp, run, min(sizes))
+            rules.add(check_experiment_run(exp, run, min(sizes)).rule)
 
     if on_ready:
         on_ready()
-    seconds, source = kernel_compile_seconds()
+    seconds, source = kernel_compile_seconds(sorted(rules))
     comparison = Comparison(exp, compile_seconds=seconds, compile_source=source, repeat=repeat, jobs=jobs,
+                            record_every=record_every,
                             planned=len(problems) * len(runs) * exp.seeds, memory_bytes=memory,
                             datasets={name: d for name, (d, _) in described.items()},
                             networks={name: n for name, (_, n) in described.items()})
