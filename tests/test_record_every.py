@@ -61,3 +61,12 @@ def test_cli_record_every_must_be_positive(tmp_path):
     result = runner.invoke(app, ["run", "--epochs", "3", "--record-every", "0", "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "--record-every" in result.output
+
+
+def test_loss_table_of_a_coarse_curve_uses_recorded_epochs(tmp_path):
+    result = runner.invoke(app, ["run", "-o", "gd", "--epochs", "300", "--record-every", "7", "--no-plots",
+                                 "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "Loss every 105 epochs" in result.output  # 100 rounded up to a multiple of the stride
+    rows = [line.split()[0] for line in result.output.splitlines() if line.strip()[:1].isdigit()]
+    assert rows[:4] == ["0", "105", "210", "300"]
