@@ -20,14 +20,14 @@ from .optimizers import get_optimizer
 from .optimizers.base import N_SCALARS
 from .schedules import get_schedule
 
-__all__ = ["train", "TrainResult", "LOSSES", "DIVERGENCE_FACTOR", "kernel_compile_seconds", "prepare"]
+__all__ = ["train", "TrainResult", "CURVE_POINTS", "record_stride", "LOSSES", "DIVERGENCE_FACTOR", "kernel_compile_seconds", "prepare"]
 
 LOSSES = ("bce", "mse", "ce")
 """Loss names (which fit which task: :data:`dlbench.model.spec.TASK_LOSSES`)."""
 DIVERGENCE_FACTOR = 1e3
 """A run diverged when its loss is non-finite or above ``DIVERGENCE_FACTOR * max(initial loss, 1)``."""
 
-_compile = {"seconds": None, "source": None}
+_compile = {"seconds": None, "source": None, "loops": {}}
 
 
 @dataclass
@@ -93,33 +93,85 @@ class TrainResult:
     def final_accuracy(self) -> float:
         return float(self.accuracies[-1])
 
-    def curve(self):
-        """The run as a tidy :class:`pandas.DataFrame`, one row per epoch: ``loss``, then
+    def recorded_epochs(self, every: int | None = None, keep=()) -> np.ndarray:
+        """The epochs :meth:`curve` keeps: every one (``every=1``), or every ``every``-th from 0
+        plus the last (the final, divergence or convergence epoch) and the epochs in ``keep``
+        (e.g. the time-to-target epoch). ``every=None`` chooses: 1 up to :data:`CURVE_POINTS`
+        points, else the smallest stride that keeps about that many."""
+        return recorded_epochs(self.epochs_run, every, keep)
+
+    def curve(self, every: int | None = None, keep=()):
+        """The run as a tidy :class:`pandas.DataFrame`, one row per recorded epoch
+        (:meth:`recorded_epochs`: every epoch up to :data:`CURVE_POINTS` of them): ``loss``, then
         ``accuracy`` (classification) or ``rmse`` and ``r2`` (regression; the other columns NaN),
-        the same on the held-out set, ``lr`` and ``elapsed_s``."""
+        the same on the held-out set, ``lr`` and ``elapsed_s``. The run's own arrays and every
+        figure computed from them (final, best, time to target) keep every epoch."""
         import pandas as pd
 
         n = self.epochs_run + 1
-        lrs = np.append(self.learning_rates, np.nan)[:n]
-        missing = np.full(n, np.nan)
+        at = self.recorded_epochs(every, keep)
+        full = at.shape[0] == n
+        pick = (lambda a: a) if full else (lambda a: a[at])
+        lrs = pick(np.append(self.learning_rates, np.nan)[:n])
+        missing = np.full(at.shape[0], np.nan)
         reg = self.task == "regression"
-        test_l = self.test_losses if self.test_losses is not None else missing
-        test_s = self.test_accuracies if self.test_accuracies is not None else missing
+        losses, accs = pick(self.losses), pick(self.accuracies)
+        test_l = pick(self.test_losses) if self.test_losses is not None else missing
+        test_s = pick(self.test_accuracies) if self.test_accuracies is not None else missing
         return pd.DataFrame(
             {
-                "epoch": np.arange(n),
-                "loss": self.losses,
-                "accuracy": missing if reg else self.accuracies,
-                "rmse": np.sqrt(2.0 * self.losses) if reg else missing,
-                "r2": self.accuracies if reg else missing,
+                "epoch": at,
+                "loss": losses,
+                "accuracy": missing if reg else accs,
+                "rmse": np.sqrt(2.0 * losses) if reg else missing,
+                "r2": accs if reg else missing,
                 "test_loss": test_l,
                 "test_accuracy": missing if reg else test_s,
                 "test_rmse": np.sqrt(2.0 * test_l) if reg else missing,
                 "test_r2": test_s if reg else missing,
                 "lr": lrs,
-                "elapsed_s": self.elapsed,
+                "elapsed_s": pick(self.elapsed),
             }
         )
+
+
+CURVE_POINTS = 5000
+"""Beyond this many epochs a run's curve (``curves.csv``, figures) is recorded at a coarser
+stride unless one is asked for (``--record-every``); see :meth:`TrainResult.recorded_epochs`."""
+
+
+def record_stride(epochs_run: int, every: int | None = None) -> int:
+    """The stride of a recorded curve of ``epochs_run`` epochs: ``every`` if given, else 1 up to
+    :data:`CURVE_POINTS` epochs and ``ceil(epochs_run / CURVE_POINTS)`` beyond."""
+    if every is not None:
+        return max(1, int(every))
+    return 1 if epochs_run <= CURVE_POINTS else -(-epochs_run // CURVE_POINTS)
+
+
+def recorded_epochs(epochs_run: int, every: int | None = None, keep=()) -> np.ndarray:
+    """The epochs a curve of a run of ``epochs_run`` epochs keeps (:meth:`TrainResult.recorded_epochs`)."""
+    k = record_stride(epochs_run, every)
+    if k == 1:
+        return np.arange(epochs_run + 1)
+    extra = [int(e) for e in keep if e is not None and math.isfinite(e) and 0 <= e <= epochs_run]
+    return np.unique(np.concatenate([np.arange(0, epochs_run + 1, k), [epochs_run], np.array(extra, dtype=np.int64)]))
+
+
+def recorded_count(epochs_run, every: int | None = None, keep=None) -> np.ndarray:
+    """How many rows :func:`recorded_epochs` gives, for arrays of ``epochs_run`` and of one
+    extra epoch each (``keep``, NaN for none): what ``curves.csv`` holds per run."""
+    last = np.asarray(epochs_run, dtype=np.int64)
+    if every is not None:
+        k = np.full(last.shape, max(1, int(every)), dtype=np.int64)
+    else:
+        k = np.where(last <= CURVE_POINTS, 1, -(-last // CURVE_POINTS))
+    count = last // k + 1 + (last % k != 0)
+    if keep is not None:
+        extra = np.asarray(keep, dtype=float)
+        on = np.isfinite(extra) & (extra >= 0) & (extra <= last)
+        e = np.where(on, extra, 0).astype(np.int64)
+        count = count + (on & (e % k != 0) & (e != last))
+    return count
 
 
 @dataclass(frozen=True)
@@ -266,8 +318,10 @@ def blas_address() -> int:
     return find_dgemm()[0]
 
 
-def _run_kernel(X, y, theta, net: Network, plan: _Plan, seed: int, progress=None, test=None):
-    from .kernels.loop import STATUS_CONVERGED, STATUS_DIVERGED, STATUS_INTERRUPTED, train_loop
+def _run_kernel(X, y, theta, net: Network, plan: _Plan, seed: int, progress=None, test=None, loop=None):
+    from .kernels.loop import STATUS_CONVERGED, STATUS_DIVERGED, STATUS_INTERRUPTED, loop_for
+
+    train_loop = loop if loop is not None else loop_for([plan.rule])
 
     E = plan.epochs
     losses = np.full(E + 1, np.nan)
@@ -308,39 +362,54 @@ def _run_kernel(X, y, theta, net: Network, plan: _Plan, seed: int, progress=None
             status == STATUS_CONVERGED, status == STATUS_DIVERGED, float(seconds), *tests, evals[:n])
 
 
-def kernels_cached() -> bool | None:
-    """Whether the training kernel can be loaded from Numba's on-disk cache (None: unknown)."""
-    if _compile["seconds"] is not None:
-        return True
-    try:
-        from .kernels.loop import train_loop
+def _loops(rules=None) -> list:
+    """The compiled loops runs with these rule codes need (default: the established ones')."""
+    from .kernels.loop import loop_for
 
-        return bool(train_loop._cache._cache_file._load_index())  # Numba's index, checked against the source stamp
+    return [loop_for(list(rules) if rules is not None else [])]
+
+
+def kernels_cached(rules=None) -> bool | None:
+    """Whether the training loop for these rule codes (default: the established optimizers') can
+    be loaded from Numba's on-disk cache (None: unknown)."""
+    try:
+        loop = _loops(rules)[0]
+        if loop in _compile["loops"]:
+            return True
+        return bool(loop._cache._cache_file._load_index())  # Numba's index, checked against the source stamp
     except Exception:  # a private Numba API: say nothing rather than guess
         return None
 
 
-def kernel_compile_seconds() -> tuple[float, str]:
-    """Compile (or load from the on-disk cache) the training kernel once per process.
+def kernel_compile_seconds(rules=None) -> tuple[float, str]:
+    """Compile (or load from the on-disk cache) the training loop for these rule codes (default:
+    the established optimizers'; see :func:`dlbench.kernels.loop.loop_for`) once per process.
 
     Returns the seconds it took and ``"compiled"``, ``"cache"`` or ``"already loaded"``. Later
-    calls cost nothing, so training times never include compilation.
+    calls cost nothing, so training times never include compilation. A cold compile on a machine
+    with two or more cores runs the update rules in a helper process
+    (:mod:`dlbench.kernels.warm`).
     """
-    if _compile["seconds"] is not None:
+    loop = _loops(rules)[0]
+    if loop in _compile["loops"]:
         return 0.0, "already loaded"
     t0 = time.perf_counter()
-    from .kernels.loop import train_loop
+    if not kernels_cached(rules):
+        from .kernels.warm import compile_parallel
 
-    plan = prepare("gd", 2, epochs=1)
+        compile_parallel(loop.py_func.__name__ != "train_loop")
+    plan = prepare("gd", 2, epochs=1)  # both loops hold gd's rule; compiling a loop compiles all of it
     X = np.zeros((2, 1))
     y = np.array([0.0, 1.0])
     net = Network.make(1, (1,))
-    _run_kernel(X, y, np.zeros(net.n_params), net, plan, 0)
+    _run_kernel(X, y, np.zeros(net.n_params), net, plan, 0, loop=loop)
     seconds = time.perf_counter() - t0
-    hits = sum(train_loop.stats.cache_hits.values())
-    _compile["seconds"] = seconds
-    _compile["source"] = "cache" if hits else "compiled"
-    return seconds, _compile["source"]
+    hits = sum(loop.stats.cache_hits.values())
+    source = "cache" if hits else "compiled"
+    _compile["loops"][loop] = (seconds, source)
+    if _compile["seconds"] is None:
+        _compile["seconds"], _compile["source"] = seconds, source
+    return seconds, source
 
 
 def train(
@@ -393,7 +462,7 @@ def train(
             raise invalid("X_test", "train", f"{X.shape[1]} features like X", f"{X_test.shape[1]}")
         test = (X_test, y_test)
     plan = prepare(optimizer, X.shape[0], epochs, lr, batch_size, net.loss, tol, patience, schedule, schedule_params, hyperparameters)
-    compile_seconds, _ = kernel_compile_seconds()
+    compile_seconds, _ = kernel_compile_seconds([plan.rule])
     theta = params.to_vector()
     losses, accs, lrs, times, epochs_run, converged, diverged, seconds, test_losses, test_accs, evals = _run_kernel(
         X, y, theta, net, plan, int(seed), progress, test

@@ -4,8 +4,9 @@
   reference on the same problem, in the same process, side by side, and their ratio.
 - :func:`parallel_speedup`: wall time of one comparison with ``jobs=1`` and with ``jobs=N``,
   interleaved in one process, and the ratio of the medians.
-- :func:`startup`: wall time of whole ``dlbench`` commands in fresh processes: ``--help``, and
-  ``compare all`` with an empty kernel cache (cold) and with a filled one (warm).
+- :func:`startup`: whole ``dlbench`` commands in fresh processes: ``--help``, ``compare all``
+  cold (empty kernel cache) and warm, against a plain PyTorch script doing the same job, peak
+  memory of long runs and the per-run cost of writing many runs (every figure of issue 11).
 """
 
 from __future__ import annotations
@@ -74,24 +75,60 @@ def kernel_vs_reference(optimizer: str = "gd", epochs: int = 1000, repeats: int 
     }
 
 
-def _wall(cmd: list[str], env: dict) -> float:
+def _wall(cmd: list[str], env: dict, cwd: str | None = None) -> float:
+    return _measure(cmd, env, cwd)[0]
+
+
+def _measure(cmd: list[str], env: dict, cwd: str | None = None) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MB, of that process alone) of one command."""
     t0 = time.perf_counter()
-    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t0
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {err.strip()[-500:]}")
+    return seconds, usage.ru_maxrss / 1024.0
 
 
-def startup(warm_repeats: int = 5, help_repeats: int = 5) -> dict:
-    """Wall times of ``dlbench --help`` and of a cold and a warm ``dlbench compare all``
-    (``--no-plots``), and of a warm one that also draws its figures.
+def _newest(root: str) -> str:
+    folders = [os.path.join(root, d) for d in os.listdir(root)]
+    return max(folders, key=os.path.getmtime)
 
-    Cold: a new, empty kernel cache (``NUMBA_CACHE_DIR`` set to a temporary folder), so the first
-    run compiles. Warm: the same cache, now filled, in new processes. Results are written to a
-    temporary folder. Also checks that ``--help`` imports neither Numba nor pandas.
+
+def _training_seconds(folder: str) -> float:
+    """Seconds the compiled loop trained for in one results folder: every timing repeat of every run."""
+    import csv
+
+    with open(os.path.join(folder, "summary.csv"), newline="") as fh:
+        return sum(float(r["train_seconds"]) * int(r["timing_repeats"]) for r in csv.DictReader(fh))
+
+
+def startup(warm_repeats: int = 3, help_repeats: int = 5, torch_script: bool = True, memory: bool = True,
+            writing: tuple[int, int] | None = (1000, 100_000)) -> dict:
+    """Every figure of issue 11, measured in one session in new processes:
+
+    - ``dlbench --help`` (median) and whether it imports Numba or pandas;
+    - ``dlbench compare all`` with figures, cold: a new, empty kernel cache (``NUMBA_CACHE_DIR``
+      set to a temporary folder), so the first run compiles;
+    - the same warm (cache filled), with figures and with ``--no-plots``, alternated so that
+      machine noise hits both alike, and the share of ``--no-plots``' wall time spent training
+      (the compiled loop, every timing repeat, from ``summary.csv``);
+    - the plain PyTorch script doing the same job (``benchmarks/torch_compare_all.py``, when torch
+      and the script are there), its wall time over warm ``compare all``'s;
+    - peak resident memory of ``run -o gd --epochs 1000000`` and ``compare all --epochs 100000``;
+    - the per-run wall time of ``compare gd --epochs 1 --no-plots --seeds N`` at two sizes.
+
+    Also the load average before and after, since cold compiles on a shared machine are slow.
     """
     exe = [sys.executable, "-m", "dlbench"]
+    load_before = os.getloadavg()
+    out: dict = {}
     with tempfile.TemporaryDirectory(prefix="dlbench-bench-") as tmp:
         env = {**os.environ, "NUMBA_CACHE_DIR": os.path.join(tmp, "cache")}
-        out = os.path.join(tmp, "results")
+        res = os.path.join(tmp, "results")
         helps = [_wall([*exe, "--help"], env) for _ in range(help_repeats)]
         probe = subprocess.run(
             [sys.executable, "-c", "import sys, runpy; sys.argv=['dlbench','--help'];\n"
@@ -99,21 +136,51 @@ def startup(warm_repeats: int = 5, help_repeats: int = 5) -> dict:
              "print('numba' in sys.modules, 'pandas' in sys.modules, file=sys.stderr)"],
             env=env, capture_output=True, text=True, check=True,
         )
-        cold = _wall([*exe, "compare", "all", "--no-plots", "--out", out], env)
-        warm, plots = [], []
+        numba_loaded, pandas_loaded = probe.stderr.split()[-2:]
+        out["help"] = _stats(helps)
+        out["help_imports_numba"] = numba_loaded == "True"
+        out["help_imports_pandas"] = pandas_loaded == "True"
+        out["compare_all_cold_s"] = _wall([*exe, "compare", "all", "--out", res], env)
+        warm, plots, share = [], [], []
         for _ in range(warm_repeats):  # alternated, so that machine noise hits both alike
-            warm.append(_wall([*exe, "compare", "all", "--no-plots", "--out", out], env))
-            plots.append(_wall([*exe, "compare", "all", "--out", out], env))
-    numba_loaded, pandas_loaded = probe.stderr.split()[-2:]
-    return {
-        "help": _stats(helps),
-        "help_imports_numba": numba_loaded == "True",
-        "help_imports_pandas": pandas_loaded == "True",
-        "compare_all_cold_s": cold,
-        "compare_all_warm": _stats(warm),
-        "compare_all_warm_plots": _stats(plots),
-        "plots_add_s": statistics.median(plots) - statistics.median(warm),
-    }
+            seconds = _wall([*exe, "compare", "all", "--no-plots", "--out", res], env)
+            warm.append(seconds)
+            share.append(_training_seconds(_newest(res)) / seconds)
+            plots.append(_wall([*exe, "compare", "all", "--out", res], env))
+        out["compare_all_warm"] = _stats(warm)
+        out["compare_all_warm_plots"] = _stats(plots)
+        out["plots_add_s"] = statistics.median(plots) - statistics.median(warm)
+        out["training_share"] = statistics.median(share)
+        script = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                              "benchmarks", "torch_compare_all.py")
+        out["torch"] = None
+        if torch_script and os.path.exists(script):
+            try:
+                import importlib.util
+
+                has_torch = importlib.util.find_spec("torch") is not None
+            except (ImportError, ValueError):
+                has_torch = False
+            if has_torch:
+                torch_s = _wall([sys.executable, script, os.path.join(tmp, "torch.csv")], env)
+                out["torch"] = {"wall_s": torch_s, "ratio": torch_s / statistics.median(plots)}
+        if memory:
+            out["memory"] = {
+                "run_gd_1e6_mb": _measure([*exe, "run", "-o", "gd", "--epochs", "1000000", "--out", res], env)[1],
+                "compare_all_1e5_mb": _measure([*exe, "compare", "all", "--epochs", "100000", "--out", res], env)[1],
+            }
+        if writing:
+            per_run = {}
+            for n in writing:
+                seconds = _wall([*exe, "compare", "gd", "--epochs", "1", "--seeds", str(n), "--no-plots",
+                                 "--out", res], env)
+                per_run[n] = seconds / n
+            small, large = writing
+            out["writing"] = {"small": small, "large": large, "per_run_s": per_run,
+                              "ratio": per_run[large] / per_run[small]}
+    out["load_before"] = load_before
+    out["load_after"] = os.getloadavg()
+    return out
 
 
 def parallel_speedup(jobs: int = 2, seeds: int = 10, rounds: int = 3, experiment=None) -> dict:

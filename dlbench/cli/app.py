@@ -8,7 +8,9 @@ line on stderr (exit 2 for bad input, 1 for runtime failures, 130 when interrupt
 from __future__ import annotations
 
 import functools
+import os
 import shlex
+import sys
 from enum import Enum
 from pathlib import Path
 from typing import List, Optional
@@ -262,7 +264,7 @@ def _progress_bar(console):
 
 
 def _run_comparison(ctx, exp, names, repeat, jobs: int, out: Path | None, command: str, resume=None,
-                    scheduler: str | None = None, chunk_size: int | None = None):
+                    scheduler: str | None = None, chunk_size: int | None = None, record_every: int | None = None):
     """Shared by ``run``, ``compare`` and ``resume``: check, train with live progress, save as
     trainings finish (:class:`~dlbench.results.writer.ResultsWriter`). ``resume`` (a
     :class:`~dlbench.study.resume.Resumption`) continues its folder instead of making one."""
@@ -276,11 +278,15 @@ def _run_comparison(ctx, exp, names, repeat, jobs: int, out: Path | None, comman
 
     def on_ready():  # compare() has checked everything and loaded the data: now make the folder
         if console.is_terminal:
-            from ..training import kernels_cached
+            from ..training import check_experiment_run, kernels_cached
 
-            if kernels_cached() is False:
+            if kernels_cached({check_experiment_run(exp, r).rule for r in exp.resolved_runs()}) is False:
+                from ..training import CompileProgress
+
                 console.print("Compiling dlbench's training kernels: once per install (one to a few minutes); "
                               "later runs load them from the cache.", style="dim")
+                task_id = bar.add_task("  compiling kernels (functions done)", total=None)
+                made["compiling"] = (CompileProgress(lambda n: bar.update(task_id, completed=n)), task_id)
         if resume is not None:
             made["folder"] = resume.folder
             made["writer"] = ResultsWriter(resume.folder, resume.extra, resumed=True)
@@ -304,6 +310,10 @@ def _run_comparison(ctx, exp, names, repeat, jobs: int, out: Path | None, comman
                        description=f"  {_escape(_plain(label))} (epochs)")
 
         def on_start(c):
+            if "compiling" in made:  # the kernels are compiled by now
+                progress, task_id = made.pop("compiling")
+                progress.close()
+                bar.remove_task(task_id)
             if resume is None:
                 made["writer"].start(c)
 
@@ -319,11 +329,14 @@ def _run_comparison(ctx, exp, names, repeat, jobs: int, out: Path | None, comman
                                  on_tuned=lambda c: made["writer"].tuned(c),
                                  on_run=lambda c, r: made["writer"].add_run(c, r),
                                  done=resume.done if resume is not None else None,
-                                 scheduler=scheduler, chunk_size=chunk_size, on_chunk=on_chunk)
+                                 scheduler=scheduler, chunk_size=chunk_size, on_chunk=on_chunk, record_every=record_every)
         except BaseException as exc:
             if resume is None and not isinstance(exc, KeyboardInterrupt):
                 _drop_if_empty(made.get("folder"))
             raise
+        finally:
+            if "compiling" in made:
+                made.pop("compiling")[0].close()
     folder, writer = made["folder"], made["writer"]
     writer.finish(comparison)
     return comparison, folder, console
@@ -467,6 +480,10 @@ _SCHEDULER = typer.Option(None, "--scheduler", help="Run the trainings on Dask: 
 _CHUNK = typer.Option(None, "--chunk-size", help="With --scheduler: trainings per Dask task [default: automatic].")
 _REPEAT = typer.Option(None, "--repeat", help="Timing repeats per run [default: 3 with one seed, else 1].")
 _OUT = typer.Option(Path("results"), "--out", help="Folder under which a new results folder is written.")
+_RECORD = typer.Option(None, "--record-every", min=1, metavar="K",
+                       help="Record curves (curves.csv, figures) every K-th epoch plus the last one and the "
+                            "time-to-target epoch [default: every epoch up to 5000, then about 5000 points]; "
+                            "summary.csv always uses every epoch.")
 _NO_PLOTS = typer.Option(False, "--no-plots", help="Do not draw loss.png/svg and the other figures.")
 _FIG_FORMAT = typer.Option(None, "--format", help="Figure formats, comma-separated: png, svg, pdf [default: png,svg].")
 _BACKGROUND = typer.Option(None, "--background-plots/--wait-plots",
@@ -510,6 +527,7 @@ def run(
     scheduler: Optional[str] = _SCHEDULER,
     chunk_size: Optional[int] = _CHUNK,
     out: Path = _OUT,
+    record_every: Optional[int] = _RECORD,
     no_plots: bool = _NO_PLOTS,
     fig_format: Optional[str] = _FIG_FORMAT,
     background_plots: Optional[bool] = _BACKGROUND,
@@ -544,7 +562,7 @@ def run(
     )
     exp = replace(exp, runs=(the_run,), lr=exp.lr if lr is None else lr, tune=None)
     comparison, folder, console = _run_comparison(ctx, exp, None, None, jobs, out, "run", scheduler=scheduler,
-                                                  chunk_size=chunk_size)
+                                                  chunk_size=chunk_size, record_every=record_every)
     _finish(console, comparison, folder, not no_plots, fig_format, background_plots, rank_by, wide)
 
 
@@ -595,6 +613,7 @@ def compare(
     chunk_size: Optional[int] = _CHUNK,
     repeat: Optional[int] = _REPEAT,
     out: Path = _OUT,
+    record_every: Optional[int] = _RECORD,
     no_plots: bool = _NO_PLOTS,
     fig_format: Optional[str] = _FIG_FORMAT,
     background_plots: Optional[bool] = _BACKGROUND,
@@ -631,7 +650,7 @@ def compare(
     exp = apply_settings(exp, _pairs(param, "--param"), schedule.value if schedule else None,
                          _pairs(schedule_param, "--schedule-param"), typed=bool(names))
     comparison, folder, console = _run_comparison(ctx, exp, None, repeat, jobs, out, "compare",
-                                                  scheduler=scheduler, chunk_size=chunk_size)
+                                                  scheduler=scheduler, chunk_size=chunk_size, record_every=record_every)
     _finish(console, comparison, folder, not no_plots, fig_format, background_plots, rank_by, wide)
 
 
@@ -656,9 +675,16 @@ def resume(
     from ..study.resume import plan_resumption
 
     plan = plan_resumption(folder)
+    import json
+
+    try:  # the stride the folder's curves were recorded with
+        curves = json.loads((plan.folder / "config.json").read_text()).get("curves")
+    except (OSError, ValueError):
+        curves = None
     comparison, folder, console = _run_comparison(ctx, plan.experiment, None, plan.repeat, plan.jobs, None,
                                                   plan.extra.get("kind", "compare"), resume=plan, scheduler=scheduler,
-                                                  chunk_size=chunk_size)
+                                                  chunk_size=chunk_size,
+                                                  record_every=curves.get("record_every") if isinstance(curves, dict) else None)
     _finish(console, comparison, folder, not no_plots, fig_format, background_plots)
 
 
@@ -841,6 +867,51 @@ def export(
     _console().print("Wrote " + _escape(", ".join(str(p) for p in paths)))
 
 
+def _startup_table(st: dict):
+    """``bench --startup``'s table: every figure of issue 11 with its target."""
+    from rich import box
+    from rich.table import Table
+
+    from ..results.tables import fmt_seconds
+
+    def med(key):
+        return f"{fmt_seconds(st[key]['median_s'])} ({fmt_seconds(st[key]['min_s'])}–{fmt_seconds(st[key]['max_s'])})"
+
+    table = Table(title="Start-up: whole commands in new processes", box=box.SIMPLE_HEAVY, title_justify="left")
+    for col in ("what", "measured", "runs", "target"):
+        table.add_column(col)
+    table.add_row("dlbench --help", med("help"), str(st["help"]["runs"]), "< 0.15 s")
+    table.add_row("compare all, cold (empty kernel cache), with figures", fmt_seconds(st["compare_all_cold_s"]), "1",
+                  "≤ 15 s")
+    table.add_row("compare all, warm, with figures", med("compare_all_warm_plots"),
+                  str(st["compare_all_warm_plots"]["runs"]), "")
+    table.add_row("compare all --no-plots, warm", med("compare_all_warm"), str(st["compare_all_warm"]["runs"]), "")
+    table.add_row("  training's share of that wall time", f"{st['training_share']:.0%} (median)",
+                  str(st["compare_all_warm"]["runs"]), "≥ 40 %")
+    if st.get("torch"):
+        table.add_row("plain PyTorch script, same job (benchmarks/torch_compare_all.py)",
+                      fmt_seconds(st["torch"]["wall_s"]), "1", "")
+        table.add_row("  its time over warm compare all with figures", f"{st['torch']['ratio']:.0f}×", "", "≥ 40×")
+    if st.get("memory"):
+        table.add_row("peak memory: run -o gd --epochs 1000000", f"{st['memory']['run_gd_1e6_mb']:.0f} MB", "1",
+                      "≤ 400 MB")
+        table.add_row("peak memory: compare all --epochs 100000", f"{st['memory']['compare_all_1e5_mb']:.0f} MB", "1",
+                      "≤ 500 MB")
+    if st.get("writing"):
+        w = st["writing"]
+        for n in (w["small"], w["large"]):
+            table.add_row(f"compare gd --epochs 1 --seeds {n} --no-plots, per run", fmt_seconds(w["per_run_s"][n]),
+                          "1", "")
+        table.add_row(f"  per-run cost at {w['large']} over {w['small']} runs", f"{w['ratio']:.2f}×", "", "≤ 2×")
+    lb, la = st["load_before"], st["load_after"]
+    table.caption = (f"--help imports Numba: {st['help_imports_numba']}; pandas: {st['help_imports_pandas']}. Wall "
+                     "times include Python start-up, imports, kernel compile or cache load, training, writing results "
+                     "(and figures where said); median (min–max) of runs alternated in one session. Figures add "
+                     f"{fmt_seconds(st['plots_add_s'])} (difference of the medians). Load average before: "
+                     f"{lb[0]:.1f}, after: {la[0]:.1f} (2-core machine; a busy machine slows the cold compile most).")
+    return table
+
+
 @app.command()
 @_edge
 def bench(
@@ -848,7 +919,7 @@ def bench(
     epochs: int = typer.Option(1000, "--epochs", help="Epochs per training run."),
     repeats: int = typer.Option(20, "--repeats", help="Timed runs of the compiled kernel."),
     reference_repeats: int = typer.Option(5, "--reference-repeats", help="Timed runs of the NumPy reference."),
-    startup: bool = typer.Option(False, "--startup", help="Also time whole commands: --help, cold and warm 'compare all'."),
+    startup: bool = typer.Option(False, "--startup", help="Also time whole commands: --help, cold and warm 'compare all', a PyTorch script doing the same job, peak memory of long runs, writing 1000 and 100000 runs (several minutes)."),
     jobs: int = typer.Option(0, "--jobs", help="Also time a 10-seed comparison with --jobs 1 and with this many jobs."),
     networks: bool = typer.Option(False, "--networks", help="Also time three network sizes against NumPy and PyTorch eager (one thread each)."),
     writing: Optional[str] = typer.Option(None, "--writing", metavar="SMALL,LARGE",
@@ -937,21 +1008,7 @@ def bench(
 
         console.print(networks_table(_bench.networks()))
     if startup:
-        st = _bench.startup()
-        table = Table(title="Start-up: whole commands in new processes", box=box.SIMPLE_HEAVY, title_justify="left")
-        for col in ("command", "wall time", "runs"):
-            table.add_column(col)
-        table.add_row("dlbench --help", f"{fmt_seconds(st['help']['median_s'])} (median)", str(st["help"]["runs"]))
-        table.add_row("dlbench compare all --no-plots, cold (empty kernel cache)", fmt_seconds(st["compare_all_cold_s"]), "1")
-        table.add_row("dlbench compare all --no-plots, warm (cache filled)",
-                      f"{fmt_seconds(st['compare_all_warm']['median_s'])} (median)", str(st["compare_all_warm"]["runs"]))
-        table.add_row("dlbench compare all, warm, with figures",
-                      f"{fmt_seconds(st['compare_all_warm_plots']['median_s'])} (median)",
-                      str(st["compare_all_warm_plots"]["runs"]))
-        table.caption = (f"--help imports Numba: {st['help_imports_numba']}; pandas: {st['help_imports_pandas']}. "
-                         "Includes Python start-up, imports, kernel compile or cache load, training and writing results. "
-                         f"Figures add {fmt_seconds(st['plots_add_s'])} (difference of the medians).")
-        console.print(table)
+        console.print(_startup_table(_bench.startup()))
         from ..bench.figures import figure_time
 
         ft = figure_time()
@@ -991,5 +1048,30 @@ def bench(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point. Once a command that loaded the kernels has finished (every
+    result file is written and closed by then), the process ends without the interpreter's
+    teardown, which spent about half a second freeing compiled code object by object: other
+    threads are joined and exit handlers run first, as at a normal exit."""
+    try:
+        app()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    if "numba" not in sys.modules:  # --help, errors before any kernel: the usual exit
+        sys.exit(code)
+    import atexit
+    import threading
+
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+        code = 1
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(int(code or 0))

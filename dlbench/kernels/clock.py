@@ -15,12 +15,12 @@ import time
 import warnings
 
 from llvmlite import ir
-from numba import njit, objmode, types
+from numba import objmode, types
 from numba.core import cgutils
 from numba.core.errors import NumbaWarning
 from numba.extending import intrinsic
 
-from ._config import JIT
+from ._config import JIT, njit
 
 warnings.filterwarnings("ignore", message=".*object mode won't allow parallel execution.*", category=NumbaWarning)
 

@@ -1,14 +1,18 @@
 """Compiled dispatch from rule and controller codes to the update rules and schedule controllers.
 
+Two entry points: :func:`apply_established` holds the rules of the established optimizers,
+:func:`apply_update` every rule (the newer ones, then the established ones). The loop is compiled
+once per entry point (:func:`dlbench.kernels.loop.loop_for`), so a command that uses only
+established optimizers (``compare all``) never compiles the newer rules.
+
 The rules themselves are plain functions in :mod:`dlbench.optimizers` and
 :mod:`dlbench.schedules` (so those modules import without Numba); they are compiled here.
 """
 
 from __future__ import annotations
 
-from numba import njit
 
-from ._config import JIT
+from ._config import JIT, njit
 from ..optimizers import adafactor as _adafactor
 from ..optimizers import adam as _adam
 from ..optimizers import asgd as _asgd
@@ -87,34 +91,19 @@ _plateau_step = njit(**JIT)(_plateau.plateau_step)
 _adaptive_step = njit(**JIT)(_sklearn.adaptive_step)
 
 
-@njit(**JIT)
-def apply_update(rule, theta, grad, state, scalars, hp, lr, step, layers):
-    """Apply the update rule with code ``rule`` in place. ``layers`` is the parameter layout
-    (:func:`dlbench.model.spec.layout`), passed on to the rules that work per layer. A wrapper's
-    base rule is ``hp[-1]`` (:mod:`dlbench.optimizers.wrap`); SAM's perturbation and second
-    gradient are the loop's (:func:`sam_perturb`), its update is the base's."""
-    if rule == _lookahead.RULE_LOOKAHEAD:
-        _lookahead_start(theta, state, hp, step)
-        _apply_rule(int(hp[hp.shape[0] - 1]), theta, grad, state, scalars, hp, lr, step, layers)
-        _lookahead_sync(theta, state, hp, step)
-    elif rule == _sam.RULE_SAM:
-        _apply_rule(int(hp[hp.shape[0] - 1]), theta, grad, state, scalars, hp, lr, step, layers)
-    else:
-        _apply_rule(rule, theta, grad, state, scalars, hp, lr, step, layers)
+ESTABLISHED_RULES = frozenset({
+    _sgd.RULE_SGD, _sgd.RULE_SGD_SKLEARN, _adaptive.RULE_ADAGRAD, _adaptive.RULE_RMSPROP, _adaptive.RULE_ADADELTA,
+    _adam.RULE_ADAM, _adam.RULE_ADAMAX, _adam.RULE_NADAM, _adam.RULE_RADAM, _rprop.RULE_RPROP, _lion.RULE_LION,
+})
+"""The rules :func:`apply_established` holds (those of the ``all`` group): a command that uses
+only these compiles the smaller loop (:func:`dlbench.kernels.loop.loop_for`)."""
 
 
 @njit(**JIT)
-def eval_point(rule, theta, state, hp):
-    """Row of ``state`` holding the parameters a rule is evaluated at, filled now from ``theta``
-    (schedule-free: ``x``), or -1 when that is ``theta`` itself."""
-    if rule == _sf.RULE_SF_SGD or rule == _sf.RULE_SF_ADAMW:
-        return _sf_eval_point(theta, state, hp)
-    return -1
-
-
-@njit(**JIT)
-def _apply_rule(rule, theta, grad, state, scalars, hp, lr, step, layers):
-    """The update rule with code ``rule`` (not a wrapper)."""
+def apply_established(rule, theta, grad, state, scalars, hp, lr, step, layers):
+    """Apply the established update rule with code ``rule`` (one of :data:`ESTABLISHED_RULES`)
+    in place. ``layers`` is the parameter layout (:func:`dlbench.model.spec.layout`), passed on
+    to the rules that work per layer."""
     if rule == _sgd.RULE_SGD:
         _sgd_update(theta, grad, state, scalars, hp, lr, step)
     elif rule == _adaptive.RULE_ADAGRAD:
@@ -135,7 +124,18 @@ def _apply_rule(rule, theta, grad, state, scalars, hp, lr, step, layers):
         _rprop_update(theta, grad, state, scalars, hp, lr, step)
     elif rule == _lion.RULE_LION:
         _lion_update(theta, grad, state, scalars, hp, lr, step, layers)
-    elif rule == _lars.RULE_LARS:
+    elif rule == _sgd.RULE_SGD_SKLEARN:
+        _sgd_sklearn_update(theta, grad, state, scalars, hp, lr, step, layers)
+    else:
+        raise ValueError("unknown update rule")
+
+
+@njit(**JIT)
+def _apply_rule(rule, theta, grad, state, scalars, hp, lr, step, layers):
+    """The update rule with code ``rule`` (not a wrapper): the newer rules here, the established
+    ones through :func:`apply_established`. A new rule is one branch here (or, if it belongs to
+    the ``all`` group, one in :func:`apply_established` and its code in :data:`ESTABLISHED_RULES`)."""
+    if rule == _lars.RULE_LARS:
         _lars_update(theta, grad, state, scalars, hp, lr, step, layers)
     elif rule == _asgd.RULE_ASGD:
         _asgd_update(theta, grad, state, scalars, hp, lr, step)
@@ -145,8 +145,6 @@ def _apply_rule(rule, theta, grad, state, scalars, hp, lr, step, layers):
         _lamb_update(theta, grad, state, scalars, hp, lr, step, layers)
     elif rule == _muon.RULE_MUON:
         _muon_update(theta, grad, state, scalars, hp, lr, step, layers)
-    elif rule == _sgd.RULE_SGD_SKLEARN:
-        _sgd_sklearn_update(theta, grad, state, scalars, hp, lr, step, layers)
     elif rule == _adabelief.RULE_ADABELIEF:
         _adabelief_update(theta, grad, state, scalars, hp, lr, step)
     elif rule == _yogi.RULE_YOGI:
@@ -168,7 +166,33 @@ def _apply_rule(rule, theta, grad, state, scalars, hp, lr, step, layers):
     elif rule == _shampoo.RULE_SHAMPOO:
         _shampoo_update(theta, grad, state, scalars, hp, lr, step, layers)
     else:
-        raise ValueError("unknown update rule")
+        apply_established(rule, theta, grad, state, scalars, hp, lr, step, layers)
+
+
+@njit(**JIT)
+def apply_update(rule, theta, grad, state, scalars, hp, lr, step, layers):
+    """Apply the update rule with code ``rule`` in place. ``layers`` is the parameter layout
+    (:func:`dlbench.model.spec.layout`), passed on to the rules that work per layer. A wrapper's
+    base rule is ``hp[-1]`` (:mod:`dlbench.optimizers.wrap`); SAM's perturbation and second
+    gradient are the loop's (:func:`sam_perturb`), its update is the base's. The ``all`` group's
+    loop copy calls :func:`apply_established` instead (:func:`dlbench.kernels.loop.loop_for`)."""
+    if rule == _lookahead.RULE_LOOKAHEAD:
+        _lookahead_start(theta, state, hp, step)
+        _apply_rule(int(hp[hp.shape[0] - 1]), theta, grad, state, scalars, hp, lr, step, layers)
+        _lookahead_sync(theta, state, hp, step)
+    elif rule == _sam.RULE_SAM:
+        _apply_rule(int(hp[hp.shape[0] - 1]), theta, grad, state, scalars, hp, lr, step, layers)
+    else:
+        _apply_rule(rule, theta, grad, state, scalars, hp, lr, step, layers)
+
+
+@njit(**JIT)
+def eval_point(rule, theta, state, hp):
+    """Row of ``state`` holding the parameters a rule is evaluated at, filled now from ``theta``
+    (schedule-free: ``x``), or -1 when that is ``theta`` itself."""
+    if rule == _sf.RULE_SF_SGD or rule == _sf.RULE_SF_ADAMW:
+        return _sf_eval_point(theta, state, hp)
+    return -1
 
 
 @njit(**JIT)

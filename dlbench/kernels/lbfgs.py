@@ -14,12 +14,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
-from ._config import JIT
+from ._config import JIT, njit
 from ..optimizers.lbfgs import (
     FUNC_EVALS, H_DIAG, HEAD, N_ITER, NUM_OLD, PREV_LOSS, RO, ROW_D, ROW_DIRS, ROW_PREV_GRAD, T,
 )
+from .arrays import copy_into
 from .network import full_loss_grad
 
 _C1 = 1e-4
@@ -115,7 +115,7 @@ def _strong_wolfe(theta, t, d, f, g, gtd, max_ls, work, ws):
     # bracket an interval containing a point satisfying the Wolfe criteria
     t_prev = 0.0
     f_prev = f
-    g_prev[:] = g
+    copy_into(g_prev, g)
     gtd_prev = gtd
     done = False
     ls_iter = 0
@@ -141,7 +141,7 @@ def _strong_wolfe(theta, t, d, f, g, gtd, max_ls, work, ws):
         # next step
         t_prev = tmp
         f_prev = f_new
-        g_prev[:] = g_new
+        copy_into(g_prev, g_new)
         gtd_prev = gtd_new
         f_new = _directional_evaluate(theta, t, d, trial, g_new, ws)
         ls_func_evals += 1
@@ -153,14 +153,14 @@ def _strong_wolfe(theta, t, d, f, g, gtd, max_ls, work, ws):
         bracket[1] = t
         bracket_f[0] = f_prev
         bracket_f[1] = f_new
-        bracket_g[0][:] = g_prev
-        bracket_g[1][:] = g_new
+        copy_into(bracket_g[0], g_prev)
+        copy_into(bracket_g[1], g_new)
         bracket_gtd[0] = gtd_prev
         bracket_gtd[1] = gtd_new
     elif n_bracket == 1:
         bracket[0] = t
         bracket_f[0] = f_new
-        bracket_g[0][:] = g_new
+        copy_into(bracket_g[0], g_new)
 
     # reached max number of iterations?
     if ls_iter == max_ls:
@@ -169,8 +169,8 @@ def _strong_wolfe(theta, t, d, f, g, gtd, max_ls, work, ws):
         bracket[1] = t
         bracket_f[0] = f
         bracket_f[1] = f_new
-        bracket_g[0][:] = g
-        bracket_g[1][:] = g_new
+        copy_into(bracket_g[0], g)
+        copy_into(bracket_g[1], g_new)
 
     # zoom phase
     insuf_progress = False
@@ -215,7 +215,7 @@ def _strong_wolfe(theta, t, d, f, g, gtd, max_ls, work, ws):
             # Armijo condition not satisfied or not lower than lowest point
             bracket[high_pos] = t
             bracket_f[high_pos] = f_new
-            bracket_g[high_pos][:] = g_new
+            copy_into(bracket_g[high_pos], g_new)
             bracket_gtd[high_pos] = gtd_new
             if bracket_f[0] <= bracket_f[1]:
                 low_pos, high_pos = 0, 1
@@ -229,16 +229,16 @@ def _strong_wolfe(theta, t, d, f, g, gtd, max_ls, work, ws):
                 # old high becomes new low
                 bracket[high_pos] = bracket[low_pos]
                 bracket_f[high_pos] = bracket_f[low_pos]
-                bracket_g[high_pos][:] = bracket_g[low_pos]
+                copy_into(bracket_g[high_pos], bracket_g[low_pos])
                 bracket_gtd[high_pos] = bracket_gtd[low_pos]
 
             # new point becomes new low
             bracket[low_pos] = t
             bracket_f[low_pos] = f_new
-            bracket_g[low_pos][:] = g_new
+            copy_into(bracket_g[low_pos], g_new)
             bracket_gtd[low_pos] = gtd_new
 
-    g[:] = bracket_g[low_pos]
+    copy_into(g, bracket_g[low_pos])
     return bracket_f[low_pos], bracket[low_pos], ls_func_evals
 
 
@@ -330,7 +330,7 @@ def lbfgs_epoch(theta, ws, grad, state, scalars, hp, lr, loss):
                 for j in range(P):
                     d[j] += (al[i] - be_i) * old_stps[k, j]
 
-        prev_flat_grad[:] = flat_grad
+        copy_into(prev_flat_grad, flat_grad)
         prev_loss = loss
 
         # compute step length

@@ -1,17 +1,25 @@
-"""The training loop: every epoch and every batch runs inside one compiled kernel."""
+"""The training loop: every epoch and every batch runs inside one compiled kernel.
+
+The loop is compiled twice from the same source: :func:`train_loop` with every update rule
+(:func:`dispatch.apply_update`) and :func:`train_loop_established` with the established ones
+only (:func:`dispatch.apply_established`), the copy the ``all`` group's commands use, so they
+never compile the newer rules. :func:`loop_for` picks one for a set of rule codes. A hook in
+:func:`_epoch` or :func:`train_loop` is in both copies.
+"""
 
 from __future__ import annotations
 
 import math
+import types
 
 import numpy as np
-from numba import njit
 
-from ._config import JIT
+from ._config import JIT, njit
 from ..optimizers.lbfgs import FUNC_EVALS, RULE_LBFGS
 from ..optimizers.sam import RULE_SAM
+from .arrays import copy_into, copy_rows
 from .clock import now, ticks
-from .dispatch import apply_update, controller_step, eval_point, sam_perturb, sam_restore
+from .dispatch import ESTABLISHED_RULES, apply_established, apply_update, controller_step, eval_point, sam_perturb, sam_restore
 from .lbfgs import lbfgs_epoch
 from .network import (STREAM_BELOW, batch_loss_grad, full_loss_grad, gather_columns, net_loss_grad, stream_loss_grad,
                       workspace)
@@ -30,7 +38,7 @@ def _all_finite(a):
     return True
 
 
-@njit(**JIT)
+@njit(inline="always", **JIT)  # inlined into the loop: compiled once with it, not once more on its own
 def _epoch(ws, theta, order, batch_size, grad, rule, hp, state, scalars, lr, step, loss, rng, rates, per_step):
     """One epoch; returns ``(loss, score, step)`` at the new parameters, with ``grad`` the
     gradient there in full-batch mode. ``per_step``: each mini-batch update uses ``rates[step]``
@@ -162,10 +170,10 @@ def train_loop(
             lr = rates[epoch * stride]
         lrs[epoch] = lr
         if undo:
-            theta_old[:] = theta
-            state_old[:] = state
-            scalars_old[:] = scalars
-            grad_old[:] = grad
+            copy_into(theta_old, theta)
+            copy_rows(state_old, state)
+            copy_into(scalars_old, scalars)
+            copy_into(grad_old, grad)
         step_old = step
         evals_old = scalars[FUNC_EVALS] if rule == RULE_LBFGS else 0.0
         new_loss, new_acc, step = _epoch(
@@ -177,10 +185,10 @@ def train_loop(
         if controller != 0:
             lr, accept, stop_now = controller_step(controller, cstate, ctrl_hp, lr, loss, new_loss)
             if not accept:
-                theta[:] = theta_old
-                state[:] = state_old
-                scalars[:] = scalars_old
-                grad[:] = grad_old
+                copy_into(theta, theta_old)
+                copy_rows(state, state_old)
+                copy_into(scalars, scalars_old)
+                copy_into(grad, grad_old)
                 step = step_old
                 new_loss = loss
                 new_acc = acc
@@ -222,3 +230,28 @@ def train_loop(
     for k in range(1, epochs_run + 1):
         times[k] *= scale
     return epochs_run, status, seconds
+
+
+def _rebind(dispatcher, name: str, **names):
+    """A separately compiled (and cached) copy of a kernel whose global ``names`` are rebound,
+    e.g. ``_epoch`` calling another dispatch function. Its own qualified name keeps its cache
+    entries apart from the original's."""
+    fn = dispatcher.py_func
+    copy = types.FunctionType(fn.__code__, {**fn.__globals__, **names}, name, fn.__defaults__, fn.__closure__)
+    copy.__qualname__ = name
+    copy.__module__ = fn.__module__
+    copy.__doc__ = fn.__doc__
+    inline = dispatcher.targetoptions.get("inline")
+    return njit(**JIT, **({"inline": inline} if inline else {}))(copy)
+
+
+_epoch_established = _rebind(_epoch, "_epoch_established", apply_update=apply_established)
+train_loop_established = _rebind(train_loop, "train_loop_established", _epoch=_epoch_established)
+
+
+def loop_for(rules) -> object:
+    """The compiled loop for runs with these rule codes: :func:`train_loop_established` when
+    every one is established (or L-BFGS, which both copies hold), else :func:`train_loop`."""
+    if all(r in ESTABLISHED_RULES or r == RULE_LBFGS for r in rules):
+        return train_loop_established
+    return train_loop

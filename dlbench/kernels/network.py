@@ -19,9 +19,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
-from ._config import JIT
+from ._config import JIT, njit
 from .blas import NO_TRANS, TRANS, dgemm
 
 ACT_RELU = 0

@@ -7,9 +7,8 @@ order depends only on its seed, not on threads or on NumPy's global state.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
-from ._config import JIT
+from ._config import JIT, njit
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -369,10 +369,15 @@ def _load(folder: str | Path, curves: bool = True) -> Results:
 
 def _consistent(folder: Path, config: dict, tables: dict, with_curves: bool) -> None:
     """The files of one folder name the same runs: every run of ``summary.csv`` has its whole
-    curve (``epochs_run + 1`` rows) in ``curves.csv``, ``config.json`` lists as many runs as
+    curve in ``curves.csv`` (``epochs_run + 1`` rows, or as many as its recording stride keeps:
+    :func:`dlbench.training.recorded_count`), ``config.json`` lists as many runs as
     ``summary.csv`` holds (a finished folder), ``stats.csv`` covers the summary's optimizers. In a
     ``running`` folder (or one whose process was killed) curve rows of a run whose summary row was
     not written yet are dropped; elsewhere they are an error."""
+    import pandas as pd
+
+    from ..training import recorded_count
+
     summary, curves = tables["summary.csv"], tables["curves.csv"]
     running = config.get("state") == "running"
     runs = config.get("runs")
@@ -382,7 +387,11 @@ def _consistent(folder: Path, config: dict, tables: dict, with_curves: bool) -> 
     if with_curves and "epochs_run" in summary:
         keys = ["problem", "optimizer", "seed"]
         sizes = curves.groupby(keys, sort=False).size()
-        expected = summary.set_index(keys)["epochs_run"] + 1
+        every = config["curves"].get("record_every") if isinstance(config.get("curves"), dict) else 1  # older: all
+        hit = summary["epochs_to_target"] if "epochs_to_target" in summary else None
+        expected = pd.Series(recorded_count(summary["epochs_run"].to_numpy(), every,
+                                            None if hit is None else hit.to_numpy()),
+                             index=summary.set_index(keys).index)
         have = sizes.reindex(expected.index).fillna(0)
         short = have.to_numpy() != expected.to_numpy()
         if short.any():

@@ -394,9 +394,23 @@ def run_table(row, compile_seconds: float, compile_source: str = "", task: str |
     return table
 
 
+def _nice(x: float) -> int:
+    """The smallest of 1, 2, 5 times a power of ten that is at least ``x``."""
+    power = 10 ** max(0, math.floor(math.log10(max(x, 1.0))))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= x)
+
+
 def loss_every_table(curve, every: int = 100, task: str | None = None) -> Table:
     """The loss every ``every`` epochs of one run (its rows of ``curves.csv``), as the article
-    prints it, with the accuracy (classification) or RMSE and R² (regression)."""
+    prints it, with the accuracy (classification) or RMSE and R² (regression). A run of more than
+    ``50 * every`` epochs gets about 50 rows instead, and ``every`` is rounded up to a multiple of
+    a coarser curve's stride."""
+    epochs_at = curve["epoch"].to_numpy()
+    n = int(epochs_at.max())
+    if n > 50 * every:  # a long run: about 50 rows
+        every = _nice(n / 50)
+    stride = int(epochs_at[1] - epochs_at[0]) if epochs_at.size > 1 else 1
+    every = -(-every // stride) * stride  # at epochs a coarser curve (--record-every) holds
     table = Table(box=box.SIMPLE, title=f"Loss every {every} epochs", title_justify="left")
     has_test = curve["test_loss"].notna().any()
     reg = _regression(curve, task, "r2")
@@ -406,8 +420,7 @@ def loss_every_table(curve, every: int = 100, task: str | None = None) -> Table:
     for name in names:
         table.add_column(name, justify="right")
     curve = curve.set_index("epoch")
-    n = int(curve.index.max())
-    epochs = list(range(0, n + 1, every))
+    epochs = [k for k in range(0, n + 1, every) if k in curve.index]
     if epochs[-1] != n:
         epochs.append(n)
     for k in epochs:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DlbenchError
+from ..training import CURVE_POINTS
 
 __all__ = ["new_results_dir", "write_text_atomic", "write_json_atomic", "write_csv_atomic", "environment", "ResultsWriter",
            "csv_line", "read_raw", "JOURNAL", "STATE_RUNNING", "STATE_FINISHED", "STATE_INTERRUPTED"]
@@ -153,6 +154,10 @@ def _config(comparison, extra: dict[str, Any] | None, state: str = "finished", e
             if exp.n_trials else None
         ),
         "target": targets or None,
+        "curves": {"record_every": getattr(comparison, "record_every", None),
+                   "what": "curves.csv keeps every epoch of a run up to %d epochs; beyond, or with --record-every K, "
+                           "every K-th epoch from 0 plus the last one and the time-to-target epoch (summary.csv is "
+                           "always computed from every epoch)" % CURVE_POINTS},
         "runs": entries if entries is not None else [_run_entry(rec) for rec in comparison.records],
         "timing": {
             "what": "train_seconds is the median wall time of the compiled training loop over timing_repeats "
@@ -342,7 +347,7 @@ class ResultsWriter:
     def add_run(self, comparison, record) -> None:
         """Append one finished final run: its curve, its journal entry, then its summary row."""
         self._ensure(comparison)
-        text = record.curve().to_csv(index=False, lineterminator="\n")
+        text = record.curve(comparison.record_every).to_csv(index=False, lineterminator="\n")
         _append(self.folder / "curves.csv", text.partition("\n")[2])
         _append(self.folder / JOURNAL, json.dumps(_run_entry(record), default=_json_default) + "\n")
         summary, _, _ = _columns()

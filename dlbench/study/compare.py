@@ -143,9 +143,10 @@ class RunRecord:
             }
         return self._row
 
-    def curve(self):
-        """This run's rows of ``curves.csv``."""
-        frame = self.result.curve()
+    def curve(self, every: int | None = None):
+        """This run's rows of ``curves.csv``: every ``every``-th epoch (``None``: chosen, see
+        :meth:`TrainResult.recorded_epochs`), the last and the time-to-target epoch always."""
+        frame = self.result.curve(every, keep=(self.row["epochs_to_target"],))
         frame.insert(0, "seed", self.seed)
         frame.insert(0, "optimizer", self.task.run.name)
         frame.insert(0, "problem", self.task.problem.name)
@@ -191,6 +192,8 @@ class Comparison:
     execution: dict = field(default_factory=dict)
     """On a Dask cluster: its ``scheduler``, the ``chunks`` sent, the seconds the workers spent in
     them (``worker_seconds``) and the client's ``wall_seconds`` from first submission to last result."""
+    record_every: int | None = None
+    """Stride of the recorded curves (``None``: chosen per run; :meth:`RunRecord.curve`)."""
 
     @property
     def records(self) -> list[RunRecord]:
@@ -214,7 +217,7 @@ class Comparison:
 
         if not self.records:
             return pd.DataFrame(columns=CURVE_COLUMNS)
-        return pd.concat([rec.curve() for rec in self.records], ignore_index=True)
+        return pd.concat([rec.curve(self.record_every) for rec in self.records], ignore_index=True)
 
     def stats(self):
         """Aggregated over seeds: one row per problem and optimizer (see :func:`dlbench.study.stats.aggregate`)."""
@@ -530,6 +533,7 @@ def compare(
     scheduler: str | None = None,
     chunk_size: int | None = None,
     on_chunk: Callable[[list], None] | None = None,
+    record_every: int | None = None,
 ) -> Comparison:
     """Run every problem × run × seed of ``experiment`` (default: :func:`default_experiment`).
 
@@ -561,6 +565,7 @@ def compare(
     (:mod:`dlbench.study.distributed`, in chunks of ``chunk_size`` tasks, default the experiment's
     or automatic); results are the same, and ``on_chunk(rows)`` receives the ``workers.csv`` rows
     of each chunk that comes back.
+    ``record_every``: stride of the recorded curves (:attr:`Comparison.record_every`).
     """
     from ..errors import invalid
 
@@ -601,6 +606,7 @@ def compare(
         described[problem.name] = _describe(fulls[problem.name], problem, exp)
     memory = check_memory(exp, fulls, jobs)
     data: dict = {}
+    rules: set = set()  # the update rules the runs use: which compiled loop they need
     for problem in problems:
         full = fulls[problem.name]
         for repetition in range(exp.seeds):
@@ -609,7 +615,7 @@ def compare(
         if exp.n_trials:
             sizes.append(data[problem.name, 0].fit.n_samples)
         for run in runs:
-            check_experiment_run(exp, run, min(sizes))
+            rules.add(check_experiment_run(exp, run, min(sizes)).rule)
 
     runner, backend = _run_all, None
     if address is not None:
@@ -622,7 +628,7 @@ def compare(
         if on_ready:
             on_ready()
         comparison = _compare(exp, runs, problems, fulls, data, described, memory, repeat, jobs, runner, on_progress,
-                              on_record, on_task, on_trial, on_tuned, on_run, on_start, done)
+                              on_record, on_task, on_trial, on_tuned, on_run, on_start, done, sorted(rules), record_every)
         if backend is not None:
             comparison.execution = {"scheduler": address, "chunks": backend.chunks_made,
                                     "worker_seconds": backend.busy_seconds, "wall_seconds": backend.wall_seconds}
@@ -633,10 +639,12 @@ def compare(
 
 
 def _compare(exp, runs, problems, fulls, data, described, memory, repeat, jobs, runner, on_progress, on_record,
-             on_task, on_trial, on_tuned, on_run, on_start, done) -> Comparison:
-    """:func:`compare` once everything is checked and loaded: train with ``runner``."""
-    seconds, source = kernel_compile_seconds()
+             on_task, on_trial, on_tuned, on_run, on_start, done, rules, record_every) -> Comparison:
+    """:func:`compare` once everything is checked and loaded: train with ``runner`` (the kernels
+    compiled for the update ``rules`` used)."""
+    seconds, source = kernel_compile_seconds(rules)
     comparison = Comparison(exp, compile_seconds=seconds, compile_source=source, repeat=repeat, jobs=jobs,
+                            record_every=record_every,
                             planned=len(problems) * len(runs) * exp.seeds, memory_bytes=memory,
                             datasets={name: d for name, (d, _) in described.items()},
                             networks={name: n for name, (_, n) in described.items()})

@@ -93,10 +93,11 @@ def run_chunk(experiment, repeat: int, items) -> dict:
     (``compare._execute``) and return the records with the worker's identity."""
     import socket
 
-    from ..training import kernel_compile_seconds
+    from ..training import check_experiment_run, kernel_compile_seconds
     from .compare import _execute
 
-    _, source = kernel_compile_seconds()  # once per process: timings never include it
+    rules = sorted({check_experiment_run(experiment, task.run, data.fit.n_samples).rule for task, data in items})
+    _, source = kernel_compile_seconds(rules)  # once per process and loop: timings never include it
     start = time.perf_counter()
     records = [_execute(task, data, experiment, 1 if task.trial is not None else repeat) for task, data in items]
     try:
