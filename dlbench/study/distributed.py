@@ -96,7 +96,8 @@ def run_chunk(experiment, repeat: int, items) -> dict:
     from ..training import check_experiment_run, kernel_compile_seconds
     from .compare import _execute
 
-    rules = sorted({check_experiment_run(experiment, task.run, data.fit.n_samples).rule for task, data in items})
+    rules = sorted({check_experiment_run(experiment, task.run, (data.fit if task.trial is not None else data.train).n_samples).rule
+                    for task, data in items})
     _, source = kernel_compile_seconds(rules)  # once per process and loop: timings never include it
     start = time.perf_counter()
     records = [_execute(task, data, experiment, 1 if task.trial is not None else repeat) for task, data in items]
