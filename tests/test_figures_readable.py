@@ -224,3 +224,24 @@ def test_sensitivity_legend_is_narrow(tmp_path, monkeypatch):
     renderer = _renderer(fig)
     width = fig.legends[0].get_window_extent(renderer).width
     assert width < 0.3 * fig.bbox.width
+
+
+def test_sensitivity_range_ignores_a_trial_far_above_the_rest(tmp_path, monkeypatch):
+    """One finished trial at a validation loss of 300 among losses near 0.7 (rprop, lbfgs) must
+    not set the panel's top: it is drawn at the top edge as an open triangle instead."""
+    figures = _capture(monkeypatch)
+    folder = factory.make_results(tmp_path, optimizers=factory.ALL[:6], tuning=True, epochs=20)
+    tuning = pd.read_csv(folder / "tuning.csv")
+    finished = ~tuning["diverged"].astype(bool)
+    assert finished.sum() > 10
+    tuning.loc[finished, "val_loss"] = 0.6 + 0.01 * np.arange(finished.sum()) % 0.2
+    outlier = tuning.index[finished][3]
+    tuning.loc[outlier, "val_loss"] = 300.0
+    tuning.to_csv(folder / "tuning.csv", index=False, lineterminator="\n")
+    plots.write_figures(load_results(folder), formats=FAST)
+    (panel,) = _visible_panels(figures["lr_sensitivity"])
+    bottom, top = panel.get_ylim()
+    assert top < 30 and bottom < 0.6  # the bulk sets the scale, the outlier does not
+    triangles = [line for line in panel.get_lines() if line.get_marker() == "^"]
+    assert [list(line.get_xdata()) for line in triangles] == [[tuning.loc[outlier, "lr"]]]
+    assert list(triangles[0].get_ydata()) == [1.0]  # axes coordinates: the top edge

@@ -678,10 +678,25 @@ def tuned_parameters(results: Results) -> list[str]:
 _PARAM_TITLE = {"lr": "learning rate"}
 
 
+def _upper_fence(values) -> float:
+    """The top of the sensitivity panels: the validation losses' upper quartile plus 1.5
+    interquartile ranges, in log10, and at least a decade above their median, so a few trials
+    that finished far above the rest (rprop or lbfgs at 300 among losses near 0.7) do not set the
+    scale; those are drawn at the top edge."""
+    import numpy as np
+
+    logs = np.log10(values[np.isfinite(values) & (values > 0)])
+    if logs.size == 0:
+        return math.inf
+    q1, median, q3 = np.quantile(logs, [0.25, 0.5, 0.75])
+    return float(10 ** max(q3 + 1.5 * (q3 - q1), median + 1.0))
+
+
 def _lr_figure(results: Results, folder: Path, formats=DEFAULT_FORMATS) -> list[Path]:
     """The sensitivity figure: per problem and tuned hyperparameter, the validation loss of each
     optimizer's trials against that hyperparameter's value (with several tuned at once, the best
-    trial at each value), the selected trial starred and diverged trials at the top edge."""
+    trial at each value), the selected trial starred, diverged trials (x) and trials far above the
+    bulk (open triangles, :func:`_upper_fence`) at the top edge."""
     import numpy as np
     from matplotlib.lines import Line2D
     from matplotlib.transforms import blended_transform_factory
@@ -701,6 +716,8 @@ def _lr_figure(results: Results, folder: Path, formats=DEFAULT_FORMATS) -> list[
     extra = [
         (Line2D([], [], color="black", marker="x", linestyle="none", markersize=7, markeredgewidth=2), "diverged trial"),
         (Line2D([], [], color="white", marker="*", markeredgecolor="black", markersize=11, linestyle="none"), "selected"),
+        (Line2D([], [], color="black", marker="^", markerfacecolor="none", markersize=7, linestyle="none"),
+         "above the range shown"),
     ]
     fig, axes, place = _layout(n_rows, n_cols, names + [t for _, t in extra], "optimizer", title_lines=1)
     for k, (problem, param) in enumerate(cells):
@@ -709,8 +726,11 @@ def _lr_figure(results: Results, folder: Path, formats=DEFAULT_FORMATS) -> list[
         values = frame["val_loss"].to_numpy(dtype=float)
         finite = np.isfinite(values) & (values > 0)
         good_all = frame[~frame["diverged"].to_numpy(dtype=bool) & finite]
+        ceiling = math.inf
         if not good_all.empty:
             lo, hi = good_all["val_loss"].min(), good_all["val_loss"].max()
+            ceiling = _upper_fence(good_all["val_loss"].to_numpy(dtype=float))
+            hi = min(hi, ceiling)
             span = max(math.log10(hi / lo), 0.3)
             ax.set_ylim(lo / 10 ** (0.05 * span), hi * 10 ** (0.1 * span))
         xs = frame[param].to_numpy(dtype=float)
@@ -724,6 +744,10 @@ def _lr_figure(results: Results, folder: Path, formats=DEFAULT_FORMATS) -> list[
             grouped = good.groupby(param)["val_loss"]
             line = (grouped.mean() if len(params) == 1 else grouped.min()).sort_index()
             ax.plot(line.index, line.to_numpy(), color=color, linestyle=style, marker="o", markersize=3.5, linewidth=1.3)
+            above = good[good["val_loss"] > ceiling]  # finished, but far above the bulk: at the top edge
+            if not above.empty:
+                ax.plot(above[param], np.ones(len(above)), transform=edge, marker="^", markersize=7, color=color,
+                        markerfacecolor="none", markeredgewidth=1.5, linestyle="none", clip_on=False, zorder=5)
             bad = rows[~rows.index.isin(good.index)]
             if not bad.empty:
                 ax.plot(bad[param], np.ones(len(bad)), transform=edge, marker="x", markersize=8, markeredgewidth=2,
