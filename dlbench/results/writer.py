@@ -418,9 +418,11 @@ class ResultsWriter:
 
         path = self.folder / "curves.csv"
         curves = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
-        key = summary[["problem", "optimizer", "seed"]].astype(str).apply(tuple, axis=1)
-        rank = {k: i for i, k in enumerate(key)}
-        order = curves[["problem", "optimizer", "seed"]].apply(tuple, axis=1).map(rank)
+        def keys(frame):  # one string per row, vectorised (a row-wise apply cost 0.6 s for compare all)
+            return frame["problem"].astype(str) + "\x1f" + frame["optimizer"].astype(str) + "\x1f" + frame["seed"].astype(str)
+
+        rank = {k: i for i, k in enumerate(keys(summary))}
+        order = keys(curves).map(rank)
         if order.is_monotonic_increasing:
             return
         curves = curves.assign(_o=order).sort_values("_o", kind="stable").drop(columns="_o")
