@@ -71,6 +71,18 @@ def mm(A, B):
 
 
 @jitable
+def rotate(X, QL, QR, useL, useR, back):
+    """``Q_L^T X Q_R`` (the reference's ``project``), or ``Q_L X Q_R^T`` with ``back``; a side
+    not used stays as it is."""
+    Y = X.copy()
+    if useL:
+        Y = mm(QL, Y) if back else mm(QL.T, Y)
+    if useR:
+        Y = mm(Y, QR.T) if back else mm(Y, QR)
+    return Y
+
+
+@jitable
 def sym_eigh(A, d, V):
     """Eigenvectors of the symmetric ``d x d`` matrix ``A + 1e-30 I`` into the columns of ``V``,
     in descending eigenvalue order, by cyclic Jacobi rotations (Golub and Van Loan 8.5)."""
@@ -320,27 +332,16 @@ def soap_update(theta, grad, state, scalars, hp, lr, step, layers):
         gb = grad[b0 : b0 + m]
         if step > 1:
             # ---- the weight matrix
-            gp = G.copy()
-            if useL:
-                gp = mm(QL.T, gp)
-            if useR:
-                gp = mm(gp, QR)
+            gp = rotate(G, QL, QR, useL, useR, False)
             for i in range(n):
                 for j in range(m):
                     mW[i, j] = lerp(mW[i, j], G[i, j], 1.0 - beta1)
                     vW[i, j] = lerp(vW[i, j], gp[i, j] * gp[i, j], 1.0 - beta2)
-            mp = mW.copy()
-            if useL:
-                mp = mm(QL.T, mp)
-            if useR:
-                mp = mm(mp, QR)
+            mp = rotate(mW, QL, QR, useL, useR, False)
             for i in range(n):
                 for j in range(m):
                     mp[i, j] = mp[i, j] / (math.sqrt(vW[i, j]) + eps)
-            if useL:
-                mp = mm(QL, mp)
-            if useR:
-                mp = mm(mp, QR.T)
+            mp = rotate(mp, QL, QR, useL, useR, True)
             if normalize:
                 acc = 0.0
                 for i in range(n):
