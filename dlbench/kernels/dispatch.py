@@ -6,6 +6,7 @@ The rules themselves are plain functions in :mod:`dlbench.optimizers` and
 
 from __future__ import annotations
 
+import numpy as _np
 from numba import njit
 
 from ._config import JIT
@@ -53,6 +54,7 @@ def _compile_helpers(*modules, jit=None):
 _compile_helpers(_mars, _prodigy, _shampoo, _adam, _ademamix, _adopt, _lion, _adabelief, _adan, _yogi, _adafactor, _asgd, _lamb,
                  _muon, _lars, _adaptive, _rprop, _sgd, _sam, _sf)
 
+_soap.np = _np
 _soap.qr_lapack = _lapack.qr_lapack
 _compile_helpers(_soap, jit={**JIT, "fastmath": False})  # exact float32 rounding in qr_f32
 

@@ -35,13 +35,16 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ..errors import ConfigError
 from ..hyper import Hyper
 from .base import N_SCALARS, Optimizer, jitable
 
 RULE_SOAP = 71
+
+np = None
+"""NumPy, which the rule and its helpers use for scratch arrays: set by
+:mod:`dlbench.kernels.dispatch` before it compiles them, so that the registry imports this module
+without NumPy (``dlbench --help`` stays light)."""
 
 JACOBI_SWEEPS = 60
 EIGH_SHIFT = 1e-30
