@@ -11,8 +11,10 @@ The rules themselves are plain functions in :mod:`dlbench.optimizers` and
 
 from __future__ import annotations
 
+import numpy as _np
 
 from ._config import JIT, njit
+from . import lapack as _lapack
 from ..optimizers import adafactor as _adafactor
 from ..optimizers import adam as _adam
 from ..optimizers import asgd as _asgd
@@ -20,6 +22,7 @@ from ..optimizers import lamb as _lamb
 from ..optimizers import mars as _mars
 from ..optimizers import prodigy as _prodigy
 from ..optimizers import shampoo as _shampoo
+from ..optimizers import soap as _soap
 from ..optimizers import muon as _muon
 from ..optimizers import adabelief as _adabelief
 from ..optimizers import adan as _adan
@@ -40,7 +43,7 @@ from ..schedules import sklearn as _sklearn
 
 
 
-def _compile_helpers(*modules):
+def _compile_helpers(*modules, jit=None):
     """Compile the helpers the rules call (marked ``@jitable`` in :mod:`dlbench.optimizers.base`)
     where the rules see them, once each, before the rules themselves are compiled."""
     compiled: dict = {}
@@ -48,12 +51,16 @@ def _compile_helpers(*modules):
         for name, obj in list(vars(module).items()):
             if getattr(obj, "_dlbench_jitable", False):
                 if id(obj) not in compiled:
-                    compiled[id(obj)] = njit(**JIT)(obj)
+                    compiled[id(obj)] = njit(**(JIT if jit is None else jit))(obj)
                 setattr(module, name, compiled[id(obj)])
 
 
 _compile_helpers(_mars, _prodigy, _shampoo, _adam, _ademamix, _adopt, _lion, _adabelief, _adan, _yogi, _adafactor, _asgd, _lamb,
                  _muon, _lars, _adaptive, _rprop, _sgd, _sam, _sf)
+
+_soap.np = _np
+_soap.qr_lapack = _lapack.qr_lapack
+_compile_helpers(_soap, jit={**JIT, "fastmath": False})  # exact float32 rounding in qr_f32
 
 _sgd_update = njit(**JIT)(_sgd.sgd_update)
 _sgd_sklearn_update = njit(**JIT)(_sgd.sgd_sklearn_update)
@@ -86,6 +93,7 @@ _lookahead_sync = njit(**JIT)(_lookahead.lookahead_sync)
 sam_perturb = njit(**{**JIT, "fastmath": False})(_sam.sam_perturb)  # exact float32 rounding of the norm
 sam_restore = njit(**JIT)(_sam.sam_restore)
 _shampoo_update = njit(**JIT)(_shampoo.shampoo_update)
+_soap_update = njit(**{**JIT, "fastmath": False})(_soap.soap_update)
 _bold_driver_step = njit(**JIT)(_basic.bold_driver_step)
 _plateau_step = njit(**JIT)(_plateau.plateau_step)
 _adaptive_step = njit(**JIT)(_sklearn.adaptive_step)
@@ -165,6 +173,8 @@ def _apply_rule(rule, theta, grad, state, scalars, hp, lr, step, layers):
         _sf_adamw_update(theta, grad, state, scalars, hp, lr, step)
     elif rule == _shampoo.RULE_SHAMPOO:
         _shampoo_update(theta, grad, state, scalars, hp, lr, step, layers)
+    elif rule == _soap.RULE_SOAP:
+        _soap_update(theta, grad, state, scalars, hp, lr, step, layers)
     else:
         apply_established(rule, theta, grad, state, scalars, hp, lr, step, layers)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..errors import ConfigError
 from . import adafactor, asgd, lamb, muon
-from . import lookahead, mars, prodigy, sam, schedulefree, shampoo
+from . import lookahead, mars, prodigy, sam, schedulefree, shampoo, soap
 from . import adabelief, adam, adan, ademamix, adopt, adaptive, lars, lbfgs, lion, rprop, sgd, yogi
 from .base import Optimizer
 from .wrap import plain, split_name, wrapped
@@ -20,7 +20,7 @@ __all__ = ["Optimizer", "OPTIMIZERS", "GROUPS", "get_optimizer", "optimizer_name
 
 OPTIMIZERS: dict[str, Optimizer] = {}
 for _module in (sgd, adaptive, adam, rprop, lion, lars, lbfgs, adabelief, yogi, adan, adopt, ademamix, asgd, adafactor, lamb,
-                muon, mars, prodigy, schedulefree, shampoo):
+                muon, mars, prodigy, schedulefree, shampoo, soap):
     for _opt in _module.OPTIMIZERS:
         assert _opt.name not in OPTIMIZERS, _opt.name
         OPTIMIZERS[_opt.name] = _opt
@@ -45,7 +45,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
 """Names that stand for several optimizers: ``all``, the established set (the article's methods and
 the ``torch.optim`` generation, dlbench 0.1's registry, what ``dlbench compare all`` runs);
 ``all-2026``, the newer ones (LARS, LAMB, Muon, Adafactor, ASGD, AdaBelief, Yogi, Adan, ADOPT,
-AdEMAMix, MARS, Prodigy, Shampoo, ...); ``every``, both."""
+AdEMAMix, MARS, Prodigy, Shampoo, SOAP, ...); ``every``, both."""
 
 
 def expand_names(names) -> list[str]:

@@ -1,8 +1,9 @@
-"""NumPy references of issue 12's MARS, Prodigy and Shampoo, and of NAdam's cautious mask.
+"""NumPy references of issue 12's MARS, Prodigy, Shampoo and SOAP, and of NAdam's cautious mask.
 
 Written from the reference libraries' formulas with whole-array NumPy operations per parameter
 tensor (not from the compiled loops): ``pytorch_optimizer.MARS`` (4.1.0), ``prodigyopt.Prodigy``
-(1.1.2), ``pytorch_optimizer.Shampoo`` (4.1.0, matrix roots from ``numpy.linalg.eigh``). The signature is the per-layer one of :data:`dlbench.reference.layerwise.REFERENCE_LAYER_RULES`
+(1.1.2), ``pytorch_optimizer.Shampoo`` (4.1.0, matrix roots from ``numpy.linalg.eigh``),
+``pytorch_optimizer.SOAP`` (4.1.0, bases from ``numpy.linalg.eigh`` and a float32 QR). The signature is the per-layer one of :data:`dlbench.reference.layerwise.REFERENCE_LAYER_RULES`
 (``layers`` rows ``(w_offset, fan_in, fan_out, b_offset, b_size)``); ``state`` is a dict the
 rule fills on its first step. ``mars_reference`` reads the run's base rate from ``hp["lr"]`` (the
 reference's ``lr_1d_factor = lr_1d / lr``).
@@ -14,10 +15,10 @@ import math
 
 import numpy as np
 
-from ..optimizers import adam, mars, prodigy, shampoo
+from ..optimizers import adam, mars, prodigy, shampoo, soap
 from .cautious import cautious, tensor_slices
 
-__all__ = ["mars_reference", "prodigy_reference", "shampoo_reference", "inverse_root", "nadam_cautious_reference", "LAYER_RULES"]
+__all__ = ["mars_reference", "prodigy_reference", "shampoo_reference", "soap_reference", "qr_float32", "inverse_root", "nadam_cautious_reference", "LAYER_RULES"]
 
 
 def _lerp(a, b, w):
@@ -163,6 +164,91 @@ def shampoo_reference(theta, grad, state, hp, lr, step, layers):
             p -= lr * u
 
 
+def qr_float32(P):
+    """``Q`` of ``torch.linalg.qr(P.to(torch.float32))`` as float64: LAPACK's ``sgeqrf`` +
+    ``sorgqr`` of NumPy's OpenBLAS through :mod:`ctypes` (``numpy.linalg.qr`` would factor in
+    float64); without that library, ``numpy.linalg.qr`` of the float32 matrix rounded to float32."""
+    import ctypes
+
+    from ..kernels.lapack import find_qr
+
+    a = np.asfortranarray(np.asarray(P, dtype=np.float32).copy())
+    d = a.shape[0]
+    geqrf, orgqr, _ = find_qr()
+    if not geqrf:
+        return np.linalg.qr(a)[0].astype(np.float32).astype(np.float64)
+    tau = np.zeros(d, np.float32)
+    i64, ptr = ctypes.c_int64, ctypes.c_void_p
+    ge = ctypes.CFUNCTYPE(i64, ctypes.c_int, i64, i64, ptr, i64, ptr)(geqrf)
+    og = ctypes.CFUNCTYPE(i64, ctypes.c_int, i64, i64, i64, ptr, i64, ptr)(orgqr)
+    info = ge(102, d, d, a.ctypes.data, d, tau.ctypes.data)
+    info |= og(102, d, d, d, a.ctypes.data, d, tau.ctypes.data)
+    assert info == 0
+    return a.astype(np.float64)
+
+
+def _soap_eigh(M):
+    """Eigenvectors of ``M + 1e-30 I``, descending (``eigh`` then ``flip``)."""
+    return np.linalg.eigh(M + 1e-30 * np.eye(M.shape[0]))[1][:, ::-1]
+
+
+def soap_reference(theta, grad, state, hp, lr, step, layers):
+    """``pytorch_optimizer.SOAP``: step 1 sets ``L = (1-sb) G G^T``, ``R = (1-sb) G^T G`` and the
+    bases ``Q = eigh`` (descending) and does not step; then, ``s = step - 1``: ``m = lerp(m, G,
+    1-b1)``, ``v = lerp(v, (Q_L^T G Q_R)**2, 1-b2)``, ``N = Q_L (Q_L^T m Q_R / (sqrt v + eps))
+    Q_R^T`` (``/ (rms + eps)`` if normalize_gradient), ``theta -= lr sqrt(1-b2**s)/(1-b1**s) N``,
+    ``theta *= 1 - lr wd``; ``L, R = lerp(., GG, 1-sb)``; every ``precondition_frequency`` steps
+    ``Q = qr_float32((M Q)[:, o])`` with ``o`` the descending order of ``diag(Q^T M Q)``, ``v``
+    re-sorted by ``o``. A side longer than ``max_precondition_dim`` keeps ``Q = I``; biases: Adam."""
+    b1, b2, wd, eps = hp["beta1"], hp["beta2"], hp["weight_decay"], hp["eps"]
+    sb = b2 if hp["shampoo_beta"] is None else hp["shampoo_beta"]
+    s = step - 1
+    rate = lr * (math.sqrt(1.0 - b2**s) / (1.0 - b1**s)) if (hp["correct_bias"] and s > 0) else lr
+    for l, row in enumerate(np.asarray(layers, dtype=np.int64)):
+        w0, n, m, b0, nb = (int(v) for v in row)
+        G = grad[w0 : w0 + n * m].reshape(n, m).copy()
+        g = grad[b0 : b0 + nb].copy()
+        sides = [d <= hp["max_precondition_dim"] for d in (n, m)]
+        key = ("soap", l)
+        if step == 1:
+            state[key] = st = {"m": np.zeros((n, m)), "v": np.zeros((n, m)), "mb": np.zeros(nb), "vb": np.zeros(nb),
+                               "M": [np.zeros((n, n)), np.zeros((m, m))], "Q": [np.eye(n), np.eye(m)]}
+        st = state[key]
+        QL, QR = st["Q"]
+
+        def fwd(X):
+            return QL.T @ X @ QR
+
+        if step > 1:
+            st["m"] = _lerp(st["m"], G, 1.0 - b1)
+            st["v"] = _lerp(st["v"], fwd(G) ** 2, 1.0 - b2)
+            N = QL @ (fwd(st["m"]) / (np.sqrt(st["v"]) + eps)) @ QR.T
+            st["mb"] = _lerp(st["mb"], g, 1.0 - b1)
+            st["vb"] = _lerp(st["vb"], g * g, 1.0 - b2)
+            u = st["mb"] / (np.sqrt(st["vb"]) + eps)
+            if hp["normalize_gradient"]:
+                N = N / (math.sqrt(np.mean(N * N)) + eps)
+                u = u / (math.sqrt(np.mean(u * u)) + eps)
+            for lo, size, upd in ((w0, n * m, N.ravel()), (b0, nb, u)):
+                p = theta[lo : lo + size] - rate * upd
+                theta[lo : lo + size] = p * (1.0 - wd * lr) if wd else p
+        for k, (use, GG) in enumerate(zip(sides, (G @ G.T, G.T @ G))):
+            if use:
+                st["M"][k] = _lerp(st["M"][k], GG, 1.0 - sb)
+        for k, use in enumerate(sides):
+            if not use:
+                continue
+            M, Q = st["M"][k], st["Q"][k]
+            if step == 1:
+                st["Q"][k] = _soap_eigh(M)
+            elif s % hp["precondition_frequency"] == 0:
+                MQ = M @ Q
+                order = np.argsort(-(Q * MQ).sum(axis=0), kind="stable")
+                st["v"] = np.take(st["v"], order, axis=k)
+                st["Q"][k] = qr_float32(MQ[:, order])
+
+
 LAYER_RULES = {mars.RULE_MARS: mars_reference, prodigy.RULE_PRODIGY: prodigy_reference,
-               shampoo.RULE_SHAMPOO: shampoo_reference, adam.RULE_NADAM: nadam_cautious_reference}
+               shampoo.RULE_SHAMPOO: shampoo_reference, soap.RULE_SOAP: soap_reference,
+               adam.RULE_NADAM: nadam_cautious_reference}
 """Rule code -> reference (NAdam's covers ``cautious`` both on and off)."""

@@ -25,6 +25,7 @@ from .optimizers import REFERENCE_RULES
 from .schedules import REFERENCE_SCHEDULE_LAYER_RULES
 from .layerwise12 import ELEMENTWISE_RULES as _LW12_RULES, LAYER_RULES as _LW12_LAYER_RULES
 from .precond import mars_reference as _mars_reference, prodigy_reference as _prodigy_reference, shampoo_reference as _shampoo_reference
+from .precond import soap_reference as _soap_reference
 from .wrappers import EVAL_BETA, WRAPPER_RULES, sam_perturb, sf_x
 
 
@@ -32,7 +33,8 @@ def reference_rule(code, layers):
     """The reference update rule of ``code`` as ``rule(theta, grad, state, hp, lr, step)``."""
     layer_rule = {**REFERENCE_SCHEDULE_LAYER_RULES, **_LW12_LAYER_RULES, get_optimizer("mars").rule: _mars_reference,
                   get_optimizer("prodigy").rule: _prodigy_reference,
-                  get_optimizer("shampoo").rule: _shampoo_reference}.get(code)
+                  get_optimizer("shampoo").rule: _shampoo_reference,
+                      get_optimizer("soap").rule: _soap_reference}.get(code)
     if layer_rule is not None:  # per-layer rules also get the layout
         return lambda th, g, st, h, lr, step: layer_rule(th, g, st, h, lr, step, layers)
     return {**REFERENCE_RULES, **_LW12_RULES, **WRAPPER_RULES}[code]
