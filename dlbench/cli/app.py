@@ -21,8 +21,7 @@ from .. import __version__
 from ..data.names import BUNDLED_NAMES, PROBLEM_NAMES
 from ..errors import ConfigError, DlbenchError
 from ..model.spec import ACTIVATIONS, TASKS
-from ..optimizers import OPTIMIZERS
-from ..schedules import SCHEDULES
+from .choices import OPTIMIZER_NAMES, SCHEDULE_NAMES
 
 app = typer.Typer(
     name="dlbench",
@@ -38,8 +37,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-OptimizerName = Enum("OptimizerName", {name: name for name in OPTIMIZERS}, type=str)
-ScheduleName = Enum("ScheduleName", {name: name for name in SCHEDULES}, type=str)
+OptimizerName = Enum("OptimizerName", {name: name for name in OPTIMIZER_NAMES}, type=str)
+ScheduleName = Enum("ScheduleName", {name: name for name in SCHEDULE_NAMES}, type=str)
 
 
 ProblemName = Enum("ProblemName", {name: name for name in PROBLEM_NAMES}, type=str)
@@ -439,7 +438,7 @@ def _complete_experiment(incomplete: str):
 def _complete_optimizer(incomplete: str):
     from ..optimizers import GROUPS
 
-    return [name for name in [*GROUPS, *OPTIMIZERS] if name.startswith(incomplete)]
+    return [name for name in [*GROUPS, *OPTIMIZER_NAMES] if name.startswith(incomplete)]
 
 
 _EXPERIMENT = typer.Option(None, "--experiment", "-e", autocompletion=_complete_experiment,
@@ -717,6 +716,8 @@ def list_(what: ListWhat = typer.Argument(ListWhat.all, help="What to list.")):
         table = Table(title="Optimizers", box=box.SIMPLE_HEAVY, title_justify="left")
         for col in ("name", "lr", "batch", "hyperparameters (defaults)", "reference", "description"):
             table.add_column(col, overflow="fold", no_wrap=col in ("name", "lr", "batch"))  # names whole
+        from ..optimizers import OPTIMIZERS
+
         for opt in OPTIMIZERS.values():
             hypers = " ".join(f"{h.name}={fmt(h.default)}" for h in opt.hypers)
             if opt.schedule:
@@ -728,6 +729,8 @@ def list_(what: ListWhat = typer.Argument(ListWhat.all, help="What to list.")):
         table = Table(title="Learning-rate schedules (stepped once per epoch)", box=box.SIMPLE_HEAVY, title_justify="left")
         for col in ("name", "parameters (defaults)", "reference", "description"):
             table.add_column(col, overflow="fold", no_wrap=col == "name")
+        from ..schedules import SCHEDULES
+
         for sched in SCHEDULES.values():
             params = " ".join(f"{h.name}={fmt(h.default)}" for h in sched.hypers)
             table.add_row(sched.name, params or "—", sched.reference, sched.summary)
