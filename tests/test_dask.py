@@ -33,12 +33,18 @@ class _Ran:
 
 
 def run_locally(*args):
-    """The local run to compare with, as a user types it: a new ``python -m dlbench`` process.
-    Like the workers, it loads the kernels from the on-disk cache; a process that compiled them
-    itself can differ from one that loaded them by an ulp (a known defect, issue 11's notes), and
-    this test process may have compiled them."""
+    """The local run to compare with, as a user types it: a new ``python -m dlbench`` process of
+    the same installed package as the workers (its folder first on the path, run from the results'
+    folder, never from a source checkout), so that, like the workers, it loads the kernels from
+    that package's on-disk cache. A process that compiled them itself can differ from one that
+    loaded them by an ulp (a known defect, see issue 11's notes), and this test process may have."""
+    package_root = str(Path(dlbench.__file__).resolve().parent.parent)
+    out = Path(str(args[list(args).index("--out") + 1]))
+    out.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "COLUMNS": "120",
+           "PYTHONPATH": os.pathsep.join([package_root, os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.run([sys.executable, "-m", "dlbench", *map(str, args)], capture_output=True, text=True,
-                          timeout=300, env={**os.environ, "COLUMNS": "120"})
+                          timeout=300, env=env, cwd=out.parent)
     return _Ran(proc)
 
 STARTUP_SECONDS = 90
@@ -202,7 +208,9 @@ def test_a_worker_killed_mid_study_costs_only_its_chunk(tmp_path, cluster, monke
 def test_resume_continues_on_the_cluster(tmp_path, cluster, monkeypatch):
     """Ctrl-C after the second chunk keeps what came back; ``dlbench resume --scheduler`` runs
     the rest there and ends with the uninterrupted local run's files."""
-    args = ["compare", "gd", "adam", "--epochs", 15, "--seeds", 4, "--no-plots"]
+    # runs long enough (milliseconds) that the stop comes while chunks are still out: with very short
+    # ones every chunk could be back in the same wait() and nothing be left to resume
+    args = ["compare", "gd", "adam", "--epochs", 3000, "--seeds", 4, "--no-plots"]
     calls = {"n": 0}
     original = D.append_workers
 
