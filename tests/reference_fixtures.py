@@ -32,3 +32,26 @@ def replay(data: dict, case: dict):
         X, y, params, optimizer=case["optimizer"], epochs=case["epochs"], loss=data["problem"].get("loss", "bce"),
         schedule=case.get("schedule"), schedule_params=case.get("schedule_params") or {}, **case["hyperparameters"],
     )
+
+
+def check_trajectory(losses, case, expected=None, rtol=1e-9):
+    """``losses`` against a fixture case's reference trajectory (``expected``, default the case's
+    ``losses``): the start to 1e-14; every epoch to ``rtol`` when the reference itself moves by
+    less than that under a one-ulp change of its start (``rounding_sensitivity``), else to
+    ``rtol`` over the ulp-stable prefix and to ``rtol`` plus twice that sensitivity after it."""
+    expected = np.array(case["losses"] if expected is None else expected)
+    np.testing.assert_allclose(losses[0], expected[0], rtol=1e-14)
+    sensitivity = case["rounding_sensitivity"]
+    if sensitivity <= rtol * np.abs(expected).min():
+        np.testing.assert_allclose(losses, expected, rtol=rtol, atol=0)
+    else:
+        stable = case["rounding_stable_prefix"]
+        np.testing.assert_allclose(losses[:stable], expected[:stable], rtol=rtol, atol=0)
+        np.testing.assert_allclose(losses, expected, rtol=rtol, atol=2 * sensitivity)
+
+
+def network_run_kwargs(case):
+    """``dlbench.train``'s arguments for a network fixture case (make_network_fixtures.py's format)."""
+    net = case["network"]
+    return dict(task=net["task"], activation=net["activation"], loss=net["loss"], optimizer=case["optimizer"],
+                epochs=case["epochs"], batch_size=case["batch_size"], seed=case["seed"], **case["hyperparameters"])

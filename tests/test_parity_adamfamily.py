@@ -23,6 +23,7 @@ import pytest
 import dlbench
 from dlbench.kernels.rng import epoch_orders
 from dlbench.reference.training import reference_train
+from reference_fixtures import check_trajectory, network_run_kwargs
 
 DATA = json.loads((Path(__file__).parent / "fixtures" / "adamfamily.json").read_text())
 CASES = DATA["cases"]
@@ -65,21 +66,10 @@ def test_sample_orders_are_dlbench_generator(case):
 
 
 def check_losses(losses, case):
-    expected = np.array(case["losses"])
-    np.testing.assert_allclose(losses[0], expected[0], rtol=1e-14)
-    sensitivity = case["rounding_sensitivity"]
-    if sensitivity <= RTOL * np.abs(expected).min():
-        np.testing.assert_allclose(losses, expected, rtol=RTOL, atol=0)
-    else:
-        stable = case["rounding_stable_prefix"]
-        np.testing.assert_allclose(losses[:stable], expected[:stable], rtol=RTOL, atol=0)
-        np.testing.assert_allclose(losses, expected, rtol=RTOL, atol=2 * sensitivity)
+    check_trajectory(losses, case, rtol=RTOL)
 
 
-def run_kwargs(case):
-    net = case["network"]
-    return dict(task=net["task"], activation=net["activation"], loss=net["loss"], optimizer=case["optimizer"],
-                epochs=case["epochs"], batch_size=case["batch_size"], seed=case["seed"], **case["hyperparameters"])
+run_kwargs = network_run_kwargs
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
