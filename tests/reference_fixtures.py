@@ -55,3 +55,14 @@ def network_run_kwargs(case):
     net = case["network"]
     return dict(task=net["task"], activation=net["activation"], loss=net["loss"], optimizer=case["optimizer"],
                 epochs=case["epochs"], batch_size=case["batch_size"], seed=case["seed"], **case["hyperparameters"])
+
+
+def network_problem(p: dict):
+    """``(X, y, layers, theta0)`` of a network fixture problem (make_network_fixtures.py's format):
+    its start split into ``(W, b)`` per layer by the stored layout."""
+    theta0 = np.array(p["theta0"])
+    layers = [
+        (theta0[w0 : w0 + fan_in * fan_out].reshape(fan_in, fan_out), theta0[b0 : b0 + size])
+        for w0, fan_in, fan_out, b0, size in p["layout"]
+    ]
+    return np.array(p["X"]), np.array(p["y"]), layers, theta0

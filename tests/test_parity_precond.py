@@ -34,6 +34,7 @@ import pytest
 import dlbench
 from dlbench.kernels.rng import epoch_orders
 from dlbench.reference.training import reference_train
+from reference_fixtures import network_problem
 
 DATA = json.loads((Path(__file__).parent / "fixtures" / "precond.json").read_text())
 CASES = DATA["cases"]
@@ -45,13 +46,7 @@ MINI = [case for case in CASES if case["batch_size"] < DATA["problems"][case["pr
 
 
 def problem_arrays(name):
-    p = DATA["problems"][name]
-    theta0 = np.array(p["theta0"])
-    layers = [
-        (theta0[w0 : w0 + fan_in * fan_out].reshape(fan_in, fan_out), theta0[b0 : b0 + size])
-        for w0, fan_in, fan_out, b0, size in p["layout"]
-    ]
-    return np.array(p["X"]), np.array(p["y"]), layers, theta0
+    return network_problem(DATA["problems"][name])
 
 
 def chaotic(case, losses):

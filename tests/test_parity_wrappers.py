@@ -29,7 +29,7 @@ import pytest
 import dlbench
 from dlbench.kernels.rng import epoch_orders
 from dlbench.reference.training import reference_train
-from reference_fixtures import check_trajectory, network_run_kwargs
+from reference_fixtures import check_trajectory, network_run_kwargs, network_problem
 
 DATA = json.loads((Path(__file__).parent / "fixtures" / "wrappers.json").read_text())
 CASES = DATA["cases"]
@@ -39,13 +39,8 @@ MINI = [case for case in CASES if case["batch_size"] < DATA["problems"][case["pr
 
 
 def problem_arrays(name):
-    p = DATA["problems"][name]
-    theta0 = np.array(p["theta0"])
-    layers = [
-        (theta0[w0 : w0 + fan_in * fan_out].reshape(fan_in, fan_out), theta0[b0 : b0 + size])
-        for w0, fan_in, fan_out, b0, size in p["layout"]
-    ]
-    return np.array(p["X"]), np.array(p["y"]), dlbench.Params.from_layers(layers), theta0
+    X, y, layers, theta0 = network_problem(DATA["problems"][name])
+    return X, y, dlbench.Params.from_layers(layers), theta0
 
 
 def test_fixture_covers_the_matrix():

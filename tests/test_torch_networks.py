@@ -18,6 +18,7 @@ import pytest
 
 import dlbench
 from dlbench.kernels.rng import epoch_orders
+from reference_fixtures import network_problem
 
 DATA = json.loads((Path(__file__).parent / "fixtures" / "torch_networks.json").read_text())
 CASES = DATA["cases"]
@@ -27,13 +28,7 @@ MINI = [case for case in CASES if case["batch_size"] < DATA["problems"][case["pr
 
 def problem_arrays(name):
     """``(X, y, params)`` of a fixture problem, the parameters split by its stored layout."""
-    p = DATA["problems"][name]
-    theta0 = np.array(p["theta0"])
-    layers = [
-        (theta0[w0 : w0 + fan_in * fan_out].reshape(fan_in, fan_out), theta0[b0 : b0 + size])
-        for w0, fan_in, fan_out, b0, size in p["layout"]
-    ]
-    return np.array(p["X"]), np.array(p["y"]), layers, theta0
+    return network_problem(DATA["problems"][name])
 
 
 def test_fixture_covers_issue_8_acceptance_2():
