@@ -19,6 +19,7 @@ from .model import Params, init_params
 from .optimizers import get_optimizer
 from .optimizers.base import N_SCALARS
 from .schedules import get_schedule
+from .kernels.warm import CompileProgress  # noqa: F401  (the CLI shows compile progress with it)
 
 __all__ = ["train", "TrainResult", "CURVE_POINTS", "record_stride", "LOSSES", "DIVERGENCE_FACTOR", "kernel_compile_seconds", "prepare"]
 
@@ -27,7 +28,7 @@ LOSSES = ("bce", "mse", "ce")
 DIVERGENCE_FACTOR = 1e3
 """A run diverged when its loss is non-finite or above ``DIVERGENCE_FACTOR * max(initial loss, 1)``."""
 
-_compile = {"seconds": None, "source": None, "loops": {}}
+_compile = {"seconds": None, "source": None, "loops": {}, "jit_kinds": set()}
 
 
 @dataclass
@@ -313,15 +314,15 @@ def _call_with_progress(fn, args, times, progress):
 def blas_address() -> int:
     """Address of the BLAS ``dgemm`` the kernels call (0: their own loops); see
     :mod:`dlbench.kernels.blas`."""
-    from .kernels.blas import find_dgemm
+    from .kernels.openblas import find_dgemm
 
     return find_dgemm()[0]
 
 
 def _run_kernel(X, y, theta, net: Network, plan: _Plan, seed: int, progress=None, test=None, loop=None):
-    from .kernels.loop import STATUS_CONVERGED, STATUS_DIVERGED, STATUS_INTERRUPTED, loop_for
+    from .kernels.codes import STATUS_CONVERGED, STATUS_DIVERGED, STATUS_INTERRUPTED
 
-    train_loop = loop if loop is not None else loop_for([plan.rule])
+    train_loop = loop if loop is not None else _loops([plan.rule])[0]
 
     E = plan.epochs
     losses = np.full(E + 1, np.nan)
@@ -347,7 +348,7 @@ def _run_kernel(X, y, theta, net: Network, plan: _Plan, seed: int, progress=None
         X_test, y_test, test_losses, test_accs,
         STOP, evals,
     )
-    from .kernels.blas import one_thread
+    from .kernels.openblas import one_thread
 
     with interruptible(), one_thread():
         if progress is None:
@@ -362,19 +363,46 @@ def _run_kernel(X, y, theta, net: Network, plan: _Plan, seed: int, progress=None
             status == STATUS_CONVERGED, status == STATUS_DIVERGED, float(seconds), *tests, evals[:n])
 
 
+def _loop_kind(rules=None) -> str:
+    from .kernels.codes import loop_kind
+
+    return loop_kind(list(rules) if rules is not None else [])
+
+
 def _loops(rules=None) -> list:
-    """The compiled loops runs with these rule codes need (default: the established ones')."""
+    """The compiled loops runs with these rule codes need (default: the established ones'): the
+    native module's (:mod:`dlbench.kernels.native`) where it is built, else Numba's JIT
+    dispatcher (:func:`dlbench.kernels.loop.loop_for`), loaded from its cache or compiled."""
+    from .kernels import native
+
+    kind = _loop_kind(rules)
+    fn = native.load(kind)
+    if fn is not None:
+        return [fn]
     from .kernels.loop import loop_for
 
     return [loop_for(list(rules) if rules is not None else [])]
 
 
+def loaded_kernels() -> list[str]:
+    """What this process trains with, per loaded loop: ``"native module NAME"`` or
+    ``"Numba JIT train_loop (cache)"`` (for ``config.json``)."""
+    return [f"native module {loop.__module__}" if source == "native" else f"Numba JIT {loop.__name__} ({source})"
+            for loop, (_, source) in _compile["loops"].items()]
+
+
+def native_missing() -> list[str]:
+    """The loop copies this process ran through Numba's JIT because their native module was not
+    built yet (the CLI builds them in the background when it exits)."""
+    return sorted(_compile["jit_kinds"])
+
+
 def kernels_cached(rules=None) -> bool | None:
     """Whether the training loop for these rule codes (default: the established optimizers') can
-    be loaded from Numba's on-disk cache (None: unknown)."""
+    be loaded, from the native module or Numba's on-disk cache (None: unknown)."""
     try:
         loop = _loops(rules)[0]
-        if loop in _compile["loops"]:
+        if loop in _compile["loops"] or not hasattr(loop, "py_func"):
             return True
         return bool(loop._cache._cache_file._load_index())  # Numba's index, checked against the source stamp
     except Exception:  # a private Numba API: say nothing rather than guess
@@ -382,30 +410,40 @@ def kernels_cached(rules=None) -> bool | None:
 
 
 def kernel_compile_seconds(rules=None) -> tuple[float, str]:
-    """Compile (or load from the on-disk cache) the training loop for these rule codes (default:
-    the established optimizers'; see :func:`dlbench.kernels.loop.loop_for`) once per process.
+    """Compile (or load) the training loop for these rule codes (default: the established
+    optimizers'; see :func:`dlbench.kernels.codes.loop_kind`) once per process.
 
-    Returns the seconds it took and ``"compiled"``, ``"cache"`` or ``"already loaded"``. Later
-    calls cost nothing, so training times never include compilation. A cold compile on a machine
-    with two or more cores runs the update rules in a helper process
-    (:mod:`dlbench.kernels.warm`).
+    Returns the seconds it took and ``"native"`` (the ahead-of-time module), ``"cache"``
+    (Numba's on-disk cache), ``"compiled"`` or ``"already loaded"``. Later calls cost nothing,
+    so training times never include compilation. A cold compile runs in helper processes
+    (:mod:`dlbench.kernels.warm`: the update rules beside the network code on a machine with two
+    or more cores, then the loop), which fill the on-disk cache; this process then loads the loop
+    from it, so the first run executes the very code every later run loads.
     """
+    t0 = time.perf_counter()
     loop = _loops(rules)[0]
     if loop in _compile["loops"]:
         return 0.0, "already loaded"
-    t0 = time.perf_counter()
-    if not kernels_cached(rules):
-        from .kernels.warm import compile_parallel
+    native = not hasattr(loop, "py_func")
+    cold = not native and not kernels_cached(rules)
+    if cold:
+        from .kernels.warm import compile_cold
 
-        compile_parallel(loop.py_func.__name__ != "train_loop")
+        compile_cold(_loop_kind(rules))
     plan = prepare("gd", 2, epochs=1)  # both loops hold gd's rule; compiling a loop compiles all of it
     X = np.zeros((2, 1))
     y = np.array([0.0, 1.0])
     net = Network.make(1, (1,))
     _run_kernel(X, y, np.zeros(net.n_params), net, plan, 0, loop=loop)
     seconds = time.perf_counter() - t0
-    hits = sum(loop.stats.cache_hits.values())
-    source = "cache" if hits else "compiled"
+    if native:
+        source = "native"
+    elif cold:
+        _compile["jit_kinds"].add(_loop_kind(rules))
+        source = "compiled"
+    else:
+        _compile["jit_kinds"].add(_loop_kind(rules))
+        source = "cache" if sum(loop.stats.cache_hits.values()) else "compiled"
     _compile["loops"][loop] = (seconds, source)
     if _compile["seconds"] is None:
         _compile["seconds"], _compile["source"] = seconds, source

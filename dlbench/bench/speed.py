@@ -106,16 +106,37 @@ def _training_seconds(folder: str) -> float:
         return sum(float(r["train_seconds"]) * int(r["timing_repeats"]) for r in csv.DictReader(fh))
 
 
-def startup(warm_repeats: int = 3, help_repeats: int = 5, torch_script: bool = True, memory: bool = True,
+def _wait_native(folder: str, timeout: float = 600.0) -> tuple[str, float]:
+    """Wait for the background build of the established loop's native module in ``folder``:
+    ``("built" | "failed" | "timed out", seconds waited)``."""
+    import glob
+
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < timeout:
+        if glob.glob(os.path.join(folder, "_dlbench_established_*.failed")):
+            return "failed", time.perf_counter() - t0
+        built = [p for p in glob.glob(os.path.join(folder, "_dlbench_established_*")) if p.endswith((".so", ".pyd"))]
+        locks = glob.glob(os.path.join(folder, "_dlbench_established_*.lock"))
+        if built and not locks:
+            return "built", time.perf_counter() - t0
+        time.sleep(0.05)
+    return "timed out", time.perf_counter() - t0
+
+
+def startup(warm_repeats: int = 5, help_repeats: int = 5, torch_script: bool = True, memory: bool = True,
             writing: tuple[int, int] | None = (1000, 100_000)) -> dict:
     """Every figure of issue 11, measured in one session in new processes:
 
     - ``dlbench --help`` (median) and whether it imports Numba or pandas;
-    - ``dlbench compare all`` with figures, cold: a new, empty kernel cache (``NUMBA_CACHE_DIR``
-      set to a temporary folder), so the first run compiles;
-    - the same warm (cache filled), with figures and with ``--no-plots``, alternated so that
-      machine noise hits both alike, and the share of ``--no-plots``' wall time spent training
-      (the compiled loop, every timing repeat, from ``summary.csv``);
+    - ``dlbench compare all`` cold: a new, empty kernel cache (``NUMBA_CACHE_DIR`` set to a
+      temporary folder, the native module's folder inside it), so the first run compiles; figures
+      in the background, as on a terminal. Then the wait for the native module it starts building
+      as it exits (:mod:`dlbench.kernels.native`);
+    - the same warm, alternated round by round so that machine noise hits all alike: with figures
+      in the background (a terminal's default) and waited for, ``--no-plots``, and ``--no-plots``
+      through Numba's JIT cache (``DLBENCH_NATIVE=0``: what the native module buys); the share of
+      ``--no-plots``' wall time spent training (the compiled loop, every timing repeat, from
+      ``summary.csv``);
     - the plain PyTorch script doing the same job (``benchmarks/torch_compare_all.py``, when torch
       and the script are there), its wall time over warm ``compare all``'s;
     - peak resident memory of ``run -o gd --epochs 1000000`` and ``compare all --epochs 100000``;
@@ -127,7 +148,11 @@ def startup(warm_repeats: int = 3, help_repeats: int = 5, torch_script: bool = T
     load_before = os.getloadavg()
     out: dict = {}
     with tempfile.TemporaryDirectory(prefix="dlbench-bench-") as tmp:
-        env = {**os.environ, "NUMBA_CACHE_DIR": os.path.join(tmp, "cache")}
+        cache = os.path.join(tmp, "cache")
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        env.pop("DLBENCH_NATIVE_DIR", None)
+        env.pop("DLBENCH_NATIVE", None)
+        jit_env = {**env, "DLBENCH_NATIVE": "0"}
         res = os.path.join(tmp, "results")
         helps = [_wall([*exe, "--help"], env) for _ in range(help_repeats)]
         probe = subprocess.run(
@@ -140,16 +165,27 @@ def startup(warm_repeats: int = 3, help_repeats: int = 5, torch_script: bool = T
         out["help"] = _stats(helps)
         out["help_imports_numba"] = numba_loaded == "True"
         out["help_imports_pandas"] = pandas_loaded == "True"
-        out["compare_all_cold_s"] = _wall([*exe, "compare", "all", "--out", res], env)
-        warm, plots, share = [], [], []
-        for _ in range(warm_repeats):  # alternated, so that machine noise hits both alike
-            seconds = _wall([*exe, "compare", "all", "--no-plots", "--out", res], env)
-            warm.append(seconds)
-            share.append(_training_seconds(_newest(res)) / seconds)
-            plots.append(_wall([*exe, "compare", "all", "--out", res], env))
-        out["compare_all_warm"] = _stats(warm)
-        out["compare_all_warm_plots"] = _stats(plots)
-        out["plots_add_s"] = statistics.median(plots) - statistics.median(warm)
+        out["compare_all_cold_s"] = _wall([*exe, "compare", "all", "--background-plots", "--out", res], env)
+        out["native_build"], out["native_wait_s"] = _wait_native(os.path.join(cache, "dlbench-native"))
+        kinds = {"warm_plots": ([*exe, "compare", "all", "--background-plots"], env),
+                 "warm_wait_plots": ([*exe, "compare", "all", "--wait-plots"], env),
+                 "warm": ([*exe, "compare", "all", "--no-plots"], env),
+                 "warm_jit": ([*exe, "compare", "all", "--no-plots"], jit_env)}
+        times: dict = {k: [] for k in kinds}
+        share = []
+        _wall([*exe, "compare", "all", "--no-plots", "--out", res], jit_env)  # untimed: the JIT cache's own warm-up
+        for _ in range(warm_repeats):  # alternated, so that machine noise hits all alike
+            for name, (cmd, e) in kinds.items():
+                seconds = _wall([*cmd, "--out", res], e)
+                times[name].append(seconds)
+                if name == "warm":
+                    share.append(_training_seconds(_newest(res)) / seconds)
+        out["compare_all_warm_plots"] = _stats(times["warm_plots"])
+        out["compare_all_warm_wait_plots"] = _stats(times["warm_wait_plots"])
+        out["compare_all_warm"] = _stats(times["warm"])
+        out["compare_all_warm_jit"] = _stats(times["warm_jit"])
+        out["plots_add_s"] = statistics.median(times["warm_plots"]) - statistics.median(times["warm"])
+        out["wait_plots_add_s"] = statistics.median(times["warm_wait_plots"]) - statistics.median(times["warm"])
         out["training_share"] = statistics.median(share)
         script = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                               "benchmarks", "torch_compare_all.py")
@@ -163,7 +199,8 @@ def startup(warm_repeats: int = 3, help_repeats: int = 5, torch_script: bool = T
                 has_torch = False
             if has_torch:
                 torch_s = _wall([sys.executable, script, os.path.join(tmp, "torch.csv")], env)
-                out["torch"] = {"wall_s": torch_s, "ratio": torch_s / statistics.median(plots)}
+                out["torch"] = {"wall_s": torch_s, "ratio": torch_s / statistics.median(times["warm_plots"]),
+                                "ratio_wait": torch_s / statistics.median(times["warm_wait_plots"])}
         if memory:
             out["memory"] = {
                 "run_gd_1e6_mb": _measure([*exe, "run", "-o", "gd", "--epochs", "1000000", "--out", res], env)[1],

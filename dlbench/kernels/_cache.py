@@ -10,26 +10,11 @@ installs) Numba's user-wide cache folder.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from numba.core import caching
 
-_PACKAGE = Path(__file__).resolve().parent.parent
-_SOURCES = ("kernels", "optimizers", "schedules")
-
-
-def _stamp() -> str:
-    digest = hashlib.sha256()
-    for part in _SOURCES:
-        root = _PACKAGE / part
-        for path in sorted(root.rglob("*.py")) if root.is_dir() else [root]:
-            digest.update(path.relative_to(_PACKAGE).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-STAMP = _stamp()
+from .stamp import PACKAGE as _PACKAGE, STAMP
 
 
 def _ours(py_file: str) -> bool:

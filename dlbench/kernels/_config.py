@@ -11,6 +11,10 @@ kernels run in parallel threads. ``no_cfunc_wrapper=True``: no C-callable wrappe
 (dlbench never takes kernels' addresses), less code to compile.
 """
 
+from ._cache import install as _install_cache
+
+_install_cache()
+
 JIT = dict(cache=True, nogil=True, no_cfunc_wrapper=True, fastmath={"nsz", "contract", "afn", "reassoc"}, error_model="numpy")
 
 

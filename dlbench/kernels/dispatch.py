@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as _np
 
 from ._config import JIT, njit
+from .codes import ESTABLISHED_RULES  # noqa: F401  (re-exported)
 from . import lapack as _lapack
 from ..optimizers import adafactor as _adafactor
 from ..optimizers import adam as _adam
@@ -97,14 +98,6 @@ _soap_update = njit(**{**JIT, "fastmath": False})(_soap.soap_update)
 _bold_driver_step = njit(**JIT)(_basic.bold_driver_step)
 _plateau_step = njit(**JIT)(_plateau.plateau_step)
 _adaptive_step = njit(**JIT)(_sklearn.adaptive_step)
-
-
-ESTABLISHED_RULES = frozenset({
-    _sgd.RULE_SGD, _sgd.RULE_SGD_SKLEARN, _adaptive.RULE_ADAGRAD, _adaptive.RULE_RMSPROP, _adaptive.RULE_ADADELTA,
-    _adam.RULE_ADAM, _adam.RULE_ADAMAX, _adam.RULE_NADAM, _adam.RULE_RADAM, _rprop.RULE_RPROP, _lion.RULE_LION,
-})
-"""The rules :func:`apply_established` holds (those of the ``all`` group): a command that uses
-only these compiles the smaller loop (:func:`dlbench.kernels.loop.loop_for`)."""
 
 
 @njit(**JIT)

@@ -13,39 +13,14 @@ LAPACK, or ``DLBENCH_BLAS=0``) the addresses are 0 and the rule uses its own Hou
 
 from __future__ import annotations
 
-import ctypes
-import os
-
 from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from .blas import _candidates
+from .openblas import find_qr  # noqa: F401  (re-exported)
 from ._config import JIT, njit
 
 COL_MAJOR = 102
-_SYMBOLS = ("scipy_LAPACKE_sgeqrf64_", "scipy_LAPACKE_sorgqr64_")
-_found: dict = {}
-
-
-def find_qr() -> tuple[int, int, str]:
-    """``(sgeqrf address, sorgqr address, description)`` of NumPy's LAPACKE, or ``(0, 0, reason)``."""
-    if "value" in _found:
-        return _found["value"]
-    value = (0, 0, "dlbench's own Householder loops (DLBENCH_BLAS=0)")
-    if os.environ.get("DLBENCH_BLAS", "1") != "0":
-        value = (0, 0, "dlbench's own Householder loops (no scipy-openblas library found beside NumPy)")
-        for path in _candidates():
-            try:
-                lib = ctypes.CDLL(path)
-                fns = [getattr(lib, name) for name in _SYMBOLS]
-            except (OSError, AttributeError):
-                continue
-            geqrf, orgqr = (ctypes.cast(fn, ctypes.c_void_p).value or 0 for fn in fns)
-            value = (geqrf, orgqr, f"NumPy's OpenBLAS LAPACKE ({os.path.basename(path)})")
-            break
-    _found["value"] = value
-    return value
 
 
 @intrinsic

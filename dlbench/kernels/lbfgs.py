@@ -314,21 +314,26 @@ def lbfgs_epoch(theta, ws, grad, state, scalars, hp, lr, loss):
                 # update scale of initial Hessian approximation
                 H_diag = ys / yy
 
-            # two-loop recursion, q and r in d
+            # two-loop recursion, q and r in d (each pair's coefficient held in a local, so the
+            # compiler need not reload it from ``al`` after every store to ``d``: same arithmetic)
             for i in range(P):
                 d[i] = -flat_grad[i]
             for i in range(num_old - 1, -1, -1):
                 k = (head + i) % history_size
-                al[i] = _dot(old_stps[k], d) * ro[k]
+                a_i = _dot(old_stps[k], d) * ro[k]
+                al[i] = a_i
+                dirs = old_dirs[k]
                 for j in range(P):
-                    d[j] += -al[i] * old_dirs[k, j]
+                    d[j] += -a_i * dirs[j]
             for j in range(P):
                 d[j] = d[j] * H_diag
             for i in range(num_old):
                 k = (head + i) % history_size
                 be_i = _dot(old_dirs[k], d) * ro[k]
+                c_i = al[i] - be_i
+                stps = old_stps[k]
                 for j in range(P):
-                    d[j] += (al[i] - be_i) * old_stps[k, j]
+                    d[j] += c_i * stps[j]
 
         copy_into(prev_flat_grad, flat_grad)
         prev_loss = loss

@@ -19,16 +19,13 @@ from ..optimizers.lbfgs import FUNC_EVALS, RULE_LBFGS
 from ..optimizers.sam import RULE_SAM
 from .arrays import copy_into, copy_rows
 from .clock import now, ticks
-from .dispatch import ESTABLISHED_RULES, apply_established, apply_update, controller_step, eval_point, sam_perturb, sam_restore
+from .codes import STATUS_CONVERGED, STATUS_DIVERGED, STATUS_INTERRUPTED, STATUS_RAN, loop_kind  # noqa: F401
+from .dispatch import apply_established, apply_update, controller_step, eval_point, sam_perturb, sam_restore
 from .lbfgs import lbfgs_epoch
 from .network import (STREAM_BELOW, batch_loss_grad, full_loss_grad, gather_columns, net_loss_grad, stream_loss_grad,
                       workspace)
 from .rng import shuffle
 
-STATUS_RAN = 0
-STATUS_CONVERGED = 1
-STATUS_DIVERGED = 2
-STATUS_INTERRUPTED = 3
 
 @njit(**JIT)
 def _all_finite(a):
@@ -251,7 +248,6 @@ train_loop_established = _rebind(train_loop, "train_loop_established", _epoch=_e
 
 def loop_for(rules) -> object:
     """The compiled loop for runs with these rule codes: :func:`train_loop_established` when
-    every one is established (or L-BFGS, which both copies hold), else :func:`train_loop`."""
-    if all(r in ESTABLISHED_RULES or r == RULE_LBFGS for r in rules):
-        return train_loop_established
-    return train_loop
+    every one is established (or L-BFGS, which both copies hold), else :func:`train_loop`
+    (:func:`dlbench.kernels.codes.loop_kind`)."""
+    return train_loop_established if loop_kind(rules) == "established" else train_loop

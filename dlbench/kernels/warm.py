@@ -1,14 +1,16 @@
-"""A first run's compile, split over two processes that fill the same on-disk cache.
+"""A first run's compile, in helper processes that fill the on-disk cache; this one compiles nothing.
 
 The training kernel is one tree of compiled functions: the loop calls the network code (forward,
 backward, the L-BFGS line search) and the update rules (:func:`dispatch.apply_update`, every rule,
 and the schedule controllers). The two branches do not depend on each other, so on a machine
-with two or more cores a helper process (``python -m dlbench.kernels.warm``) compiles the rules
-and controllers into the cache while this process compiles the network code; this process then
-waits for it and compiles the loop, which loads the rules from the cache instead of compiling
-them. Each function is compiled for exactly the argument types the loop calls it with (the
-kernels never specialise on literal values: :func:`dlbench.kernels._config.njit`), so nothing
-is compiled twice. If the helper cannot start or fails, this process compiles the rules itself.
+with two or more cores two helper processes (``python -m dlbench.kernels.warm rules KIND`` and
+``... network``) compile them into the cache at once; a third (``... loop KIND``) then compiles
+the loop, loading both from the cache. The command's own process loads the finished loop from
+the cache (:func:`compile_cold` says why it must not compile any of it). Each function is
+compiled for exactly the argument types the loop calls it with (the kernels never specialise on
+literal values: :func:`dlbench.kernels._config.njit`), so nothing is compiled twice. If a helper
+cannot start or fails, the next one (or, last, this process) compiles what is missing.
+:class:`CompileProgress` counts the functions as they reach the cache.
 """
 
 from __future__ import annotations
@@ -16,10 +18,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
+from pathlib import Path
 
 import numpy as np
 
-__all__ = ["compile_parallel", "compile_network", "compile_rules"]
+__all__ = ["compile_cold", "compile_network", "compile_rules", "compile_loop", "CompileProgress"]
 
 
 def _tiny():
@@ -45,6 +50,18 @@ def compile_rules(established: bool = False) -> None:
     except ValueError:
         pass
     controller_step(np.int64(0), np.zeros(8), np.zeros(1), 0.1, 1.0, 1.0)
+    # the small pieces the loop calls besides: SAM's perturbation, the evaluation point, the clocks
+    from .clock import now, ticks
+    from .dispatch import eval_point, sam_perturb, sam_restore
+    from .loop import _all_finite
+
+    state, hp = np.zeros((4, P)), np.zeros(4)
+    sam_perturb(theta, np.zeros(P), state, hp, net.layers)
+    sam_restore(theta, state, hp)
+    eval_point(np.int64(-1), theta, state, hp)
+    _all_finite(theta)
+    now()
+    ticks()
 
 
 def compile_network() -> None:
@@ -65,6 +82,9 @@ def compile_network() -> None:
     full_loss_grad(theta, ws, grad, True)
     order = np.arange(2)
     shuffle(order, np.zeros(1, np.uint64))
+    from .network import batch_loss_grad
+
+    batch_loss_grad(theta, ws, order, np.int64(0), np.int64(1), grad)
     z1, a1, e0, e1, y1 = ws[18:]
     stream_loss_grad(theta, layers, act, loss_code, X, y, order, np.int64(0), np.int64(1), grad, z1, a1, e0, e1, y1,
                      True)
@@ -81,23 +101,103 @@ def compile_network() -> None:
                 1.0, 1.0)
 
 
-def compile_parallel(established: bool = False) -> bool:
-    """With two or more cores, compile the rules (only the established ones, or every one) in a
-    helper process while this one compiles the network code; returns whether the helper ran (the
-    caller then compiles the loop). ``DLBENCH_COMPILE_JOBS=1`` keeps it to this process."""
-    if (os.cpu_count() or 1) < 2 or os.environ.get("DLBENCH_COMPILE_JOBS") == "1":
-        return False
+def compile_loop(kind: str) -> None:
+    """Compile loop copy ``kind`` (:data:`dlbench.kernels.codes.LOOP_KINDS`) on a two-sample
+    problem: what the second helper process does (the rules and network come from the cache)."""
+    from . import loop
+    from .codes import LOOP_KINDS
+    from ..training import _run_kernel, prepare
+    from ..model.spec import Network
+
+    plan = prepare("gd", 2, epochs=1)
+    net = Network.make(1, (1,))
+    _run_kernel(np.zeros((2, 1)), np.array([0.0, 1.0]), np.zeros(net.n_params), net, plan, 0,
+                loop=getattr(loop, LOOP_KINDS[kind]))
+
+
+def _start(*args: str):
     try:
-        helper = subprocess.Popen([sys.executable, "-m", "dlbench.kernels.warm", "established" if established else "all"],
-                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return subprocess.Popen([sys.executable, "-m", "dlbench.kernels.warm", *args], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except OSError:
-        return False
-    try:
+        return None
+
+
+def _finished(*helpers) -> bool:
+    ok = True
+    for helper in helpers:
+        ok = helper is not None and helper.wait() == 0 and ok
+    return ok
+
+
+def compile_cold(kind: str) -> bool:
+    """Fill the on-disk cache with loop copy ``kind`` (``"established"`` or ``"all"``) from
+    helper processes, this one compiling nothing: with two or more cores the rules and the network
+    code at once, then the loop (``DLBENCH_COMPILE_JOBS=1``: the loop's helper does it all).
+    Returns whether the cache is filled; if not, the caller's first call compiles here.
+
+    This process must not compile any of it itself: the loop loaded from the cache would then
+    link to this process's own copies of the network functions, whose results can differ from
+    the cached code's in the last bit (measured: sgd's final loss by one ulp on the default
+    experiment), and the first run would not repeat bit for bit."""
+    if (os.cpu_count() or 1) >= 2 and os.environ.get("DLBENCH_COMPILE_JOBS") != "1":
+        _finished(_start("rules", kind), _start("network"))  # a failure here: the loop's helper compiles it
+    return _finished(_start("loop", kind))
+
+
+def _cache_folders() -> list[Path]:
+    from .stamp import PACKAGE, SOURCES
+
+    folders = [PACKAGE / part / "__pycache__" for part in SOURCES]
+    given = os.environ.get("NUMBA_CACHE_DIR")
+    if given:
+        folders.append(Path(given))
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    folders.append((Path(xdg) if xdg else Path(os.path.expanduser("~")) / ".cache") / "numba")
+    return folders
+
+
+class CompileProgress:
+    """Count the compiled functions as they reach the on-disk cache, from whichever process
+    compiles them (one ``.nbc`` file per compiled function, written since this object was made),
+    calling ``report(count)`` from a background thread every 0.2 s; :meth:`close` stops it."""
+
+    def __init__(self, report, interval: float = 0.2):
+        self._report = report
+        self._since = time.time() - 1.0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, args=(interval,), name="dlbench-compile-progress",
+                                        daemon=True)
+        self._thread.start()
+
+    def count(self) -> int:
+        n = 0
+        for folder in _cache_folders():
+            if not folder.is_dir():
+                continue
+            for path in folder.rglob("*.nbc") if folder.name != "__pycache__" else folder.glob("*.nbc"):
+                try:
+                    n += path.stat().st_mtime >= self._since
+                except OSError:
+                    pass
+        return n
+
+    def _watch(self, interval: float) -> None:
+        while not self._done.wait(interval):
+            try:
+                self._report(self.count())
+            except Exception:  # noqa: BLE001 - progress is a courtesy: never fail the run for it
+                return
+
+    def close(self) -> None:
+        self._done.set()
+        self._thread.join(1.0)
+
+
+if __name__ == "__main__":  # the helper processes: rules KIND | network | loop KIND
+    if sys.argv[1:2] == ["loop"]:
+        compile_loop(sys.argv[2])
+    elif sys.argv[1:2] == ["network"]:
         compile_network()
-    finally:
-        helper.wait()
-    return helper.returncode == 0
-
-
-if __name__ == "__main__":  # the helper process
-    compile_rules(sys.argv[1:] == ["established"])
+    else:
+        compile_rules(sys.argv[2:] == ["established"])

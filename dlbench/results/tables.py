@@ -56,7 +56,8 @@ def _status(row) -> str:
 
 
 def _how(compile_source: str) -> str:
-    return {"compiled": "compiled", "cache": "loaded from the on-disk cache"}.get(compile_source, compile_source)
+    return {"compiled": "compiled", "cache": "loaded from the on-disk cache",
+            "native": "loaded from the native module"}.get(compile_source, compile_source)
 
 
 def _ratio(ratio: float, std: float) -> str:

@@ -107,27 +107,41 @@ def _cpu() -> str:
     return platform.processor() or platform.machine()
 
 
-def environment() -> dict[str, Any]:
-    """Versions, machine and date: what produced a result."""
-    import llvmlite
-    import numba
-    import numpy
-    import pandas
+def _version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
 
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def environment() -> dict[str, Any]:
+    """Versions, machine, date and compiled code: what produced a result. The versions are read
+    from the installed packages' metadata (importing Numba or pandas only to ask would cost half
+    a second); ``kernels`` says whether the training loop ran from the native module (its file)
+    or through Numba's JIT (:mod:`dlbench.kernels.native`)."""
     from .. import __version__
 
     return {
         "dlbench": __version__,
-        "numpy": numpy.__version__,
-        "numba": numba.__version__,
-        "llvmlite": llvmlite.__version__,
-        "pandas": pandas.__version__,
+        "numpy": _version("numpy"),
+        "numba": _version("numba"),
+        "llvmlite": _version("llvmlite"),
+        "pandas": _version("pandas"),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "cpu": _cpu(),
         "cpu_count": os.cpu_count(),
+        "kernels": _kernels(),
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="microseconds"),
     }
+
+
+def _kernels() -> str:
+    training = sys.modules.get("dlbench.training")
+    loaded = training.loaded_kernels() if training is not None else []
+    return "; ".join(loaded) if loaded else "not loaded"
 
 
 FORMAT = 1

@@ -492,14 +492,20 @@ def _run_all(tasks, work, jobs: int, on_done, cost=None) -> None:
     """Run ``work(task)`` for every task, ``jobs`` at a time, calling ``on_done(task, record)``
     in the main thread as each finishes. With several jobs the costliest tasks start first (so no
     thread is left with a long task at the end); results do not depend on the order. Ctrl-C
-    cancels what has not started."""
-    if jobs == 1 or len(tasks) <= 1:
+    cancels what has not started.
+
+    With one job the tasks run one after another, in order, in one worker thread, while this
+    thread records each finished one (``on_done``: statistics, the CSV files): the kernels release
+    the GIL, so on a machine with two cores the recording of one run overlaps the training of the
+    next instead of adding to it. Still one training at a time, so timings are those of
+    ``--jobs 1``."""
+    if len(tasks) <= 1:
         for task in tasks:
             if requested():
                 raise KeyboardInterrupt
             on_done(task, work(task))
         return
-    if cost is not None:
+    if cost is not None and jobs > 1:
         tasks = sorted(tasks, key=cost, reverse=True)
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="dlbench")
     futures = {pool.submit(work, task): task for task in tasks}
