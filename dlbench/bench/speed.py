@@ -106,6 +106,17 @@ def _training_seconds(folder: str) -> float:
         return sum(float(r["train_seconds"]) * int(r["timing_repeats"]) for r in csv.DictReader(fh))
 
 
+def _torch_script() -> str | None:
+    """``benchmarks/torch_compare_all.py``: beside the package in a checkout, or in the current
+    folder's ``benchmarks/`` (a checkout with dlbench installed from it, as the README does)."""
+    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    for root in (here, os.getcwd()):
+        path = os.path.join(root, "benchmarks", "torch_compare_all.py")
+        if os.path.exists(path):
+            return path
+    return None
+
+
 def _wait_native(folder: str, timeout: float = 600.0) -> tuple[str, float]:
     """Wait for the background build of the established loop's native module in ``folder``:
     ``("built" | "failed" | "timed out", seconds waited)``."""
@@ -187,10 +198,9 @@ def startup(warm_repeats: int = 5, help_repeats: int = 5, torch_script: bool = T
         out["plots_add_s"] = statistics.median(times["warm_plots"]) - statistics.median(times["warm"])
         out["wait_plots_add_s"] = statistics.median(times["warm_wait_plots"]) - statistics.median(times["warm"])
         out["training_share"] = statistics.median(share)
-        script = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                              "benchmarks", "torch_compare_all.py")
+        script = _torch_script()
         out["torch"] = None
-        if torch_script and os.path.exists(script):
+        if torch_script and script is not None:
             try:
                 import importlib.util
 
