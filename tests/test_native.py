@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import dlbench
+from dlbench._spawn import module_argv
 from dlbench.kernels import native
 from dlbench.kernels.codes import STATUS_INTERRUPTED
 
@@ -27,13 +28,9 @@ def _env(folder) -> dict:
     return {**os.environ, native.DIR_ENV: str(folder), native.ENV: "1"}
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """The established loop's native module, built in a child process into its own folder
-    (the JIT cache it is built from is the suite's own)."""
-    folder = tmp_path_factory.mktemp("native")
-    done = subprocess.run([sys.executable, "-m", "dlbench.kernels.native", "build", "established"], env=_env(folder),
-                          capture_output=True, text=True, timeout=600)
+def _build(folder, kind: str):
+    done = subprocess.run(module_argv("dlbench.kernels.native", "build", kind), env=_env(folder),
+                          capture_output=True, text=True, timeout=900)
     failed = list(folder.glob("*.failed"))
     if failed:
         text = failed[0].read_text()
@@ -41,9 +38,16 @@ def built(tmp_path_factory):
             pytest.skip(f"no C compiler to build the native module: {text.splitlines()[-1]}")
         pytest.fail(f"the native build failed:\n{text}")
     assert done.returncode == 0, done.stderr
-    modules = list(folder.glob("_dlbench_established_*"))
+    modules = list(folder.glob(f"_dlbench_{kind}_*"))
     assert len(modules) == 1 and modules[0].suffix in (".so", ".pyd"), modules
     return folder
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The established loop's native module, built in a child process into its own folder
+    (the JIT cache it is built from is the suite's own)."""
+    return _build(tmp_path_factory.mktemp("native"), "established")
 
 
 @pytest.fixture
@@ -80,6 +84,30 @@ def test_native_loop_gives_the_jit_loops_numbers_bit_for_bit(name, native_dir, m
         assert np.array_equal(getattr(a, field), getattr(b, field), equal_nan=True), field
     assert np.array_equal(a.params.to_vector(), b.params.to_vector())
     assert (a.epochs_run, a.converged, a.diverged) == (b.epochs_run, b.converged, b.diverged)
+
+
+NEWER = [("soap", {}), ("muon", {}), ("shampoo", {}), ("prodigy", {}), ("lamb", {}), ("schedulefree-adamw", {}),
+         ("sam:adam", {}), ("lookahead:adam", {}), ("adopt", {"cautious": True})]
+
+
+def test_the_full_loops_native_module_gives_the_jit_loops_numbers(tmp_path, monkeypatch):
+    """Every rule's loop copy (the newer rules: LAPACK calls, exact float32 rounding, wrappers,
+    an evaluation point) built natively and run against the JIT, bit for bit."""
+    from dlbench import training
+
+    folder = _build(tmp_path, "all")
+    monkeypatch.setenv(native.DIR_ENV, str(folder))
+    X, y, _ = _problem()
+    params = dlbench.init_params(X.shape[1], (6, 5), "glorot", 2)
+    for name, extra in NEWER:
+        runs = {}
+        for source in ("jit", "native"):
+            monkeypatch.setattr(training, "_compile", {"seconds": None, "source": None, "loops": {}, "jit_kinds": set()})
+            monkeypatch.setattr(native, "_loaded", {} if source == "native" else {"established": None, "all": None})
+            runs[source] = dlbench.train(X, y, params, optimizer=name, epochs=25, batch_size=16, seed=4, **extra)
+            assert training._compile["source"] == ("native" if source == "native" else "cache"), (name, source)
+        assert np.array_equal(runs["jit"].losses, runs["native"].losses), name
+        assert np.array_equal(runs["jit"].params.to_vector(), runs["native"].params.to_vector()), name
 
 
 def test_native_loop_with_a_held_out_set_and_a_schedule(native_dir, monkeypatch):

@@ -7,9 +7,10 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
+
+from .._spawn import module_argv
 
 __all__ = ["figure_time"]
 
@@ -24,7 +25,7 @@ def _one(args: list[str], out: str, wait_files: bool) -> tuple[float, float | No
     """Wall time of one ``dlbench compare all ARGS`` and, with ``wait_files``, the time from its
     start until every figure file is in its results folder."""
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "dlbench", "compare", "all", *args, "--out", out], check=True,
+    subprocess.run(module_argv("dlbench", "compare", "all", *args, "--out", out), check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wall = time.perf_counter() - t0
     if not wait_files:

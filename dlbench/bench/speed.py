@@ -155,7 +155,9 @@ def startup(warm_repeats: int = 5, help_repeats: int = 5, torch_script: bool = T
 
     Also the load average before and after, since cold compiles on a shared machine are slow.
     """
-    exe = [sys.executable, "-m", "dlbench"]
+    from .._spawn import ROOT, module_argv
+
+    exe = module_argv("dlbench")  # the dlbench this process runs, wherever it is run from
     load_before = os.getloadavg()
     out: dict = {}
     with tempfile.TemporaryDirectory(prefix="dlbench-bench-") as tmp:
@@ -167,7 +169,7 @@ def startup(warm_repeats: int = 5, help_repeats: int = 5, torch_script: bool = T
         res = os.path.join(tmp, "results")
         helps = [_wall([*exe, "--help"], env) for _ in range(help_repeats)]
         probe = subprocess.run(
-            [sys.executable, "-c", "import sys, runpy; sys.argv=['dlbench','--help'];\n"
+            [sys.executable, "-c", f"import sys, runpy; sys.path.insert(0, {ROOT!r}); sys.argv=['dlbench','--help'];\n"
              "try:\n runpy.run_module('dlbench', run_name='__main__')\nexcept SystemExit: pass\n"
              "print('numba' in sys.modules, 'pandas' in sys.modules, file=sys.stderr)"],
             env=env, capture_output=True, text=True, check=True,

@@ -240,6 +240,8 @@ def build_in_background(kind: str) -> bool:
     terminal does not reach it; its output goes nowhere (a failure is kept in ``.failed``)."""
     if not enabled() or kind not in LOOP_KINDS:
         return False
+    from .._spawn import module_argv
+
     try:
         target = module_path(kind)
         if target.exists() or _marker(kind, ".failed").exists():
@@ -247,7 +249,7 @@ def build_in_background(kind: str) -> bool:
         target.parent.mkdir(parents=True, exist_ok=True)
         if not _writable(target.parent):
             return False
-        subprocess.Popen([sys.executable, "-m", "dlbench.kernels.native", "build", kind],
+        subprocess.Popen(module_argv("dlbench.kernels.native", "build", kind),
                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True, close_fds=True)
     except OSError:

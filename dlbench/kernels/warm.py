@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._spawn import module_argv
+
 __all__ = ["compile_cold", "compile_network", "compile_rules", "compile_loop", "CompileProgress"]
 
 
@@ -117,7 +119,7 @@ def compile_loop(kind: str) -> None:
 
 def _start(*args: str):
     try:
-        return subprocess.Popen([sys.executable, "-m", "dlbench.kernels.warm", *args], stdin=subprocess.DEVNULL,
+        return subprocess.Popen(module_argv("dlbench.kernels.warm", *args), stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except OSError:
         return None

@@ -844,11 +844,12 @@ def draw_in_background(results: Results, formats=DEFAULT_FORMATS) -> list[str]:
     The process outlives the command and ignores its Ctrl-C (a session of its own)."""
     import os
     import subprocess
-    import sys
+
+    from .._spawn import module_argv
 
     formats = parse_formats(",".join(formats))
     (results.folder / _ERROR_FILE).unlink(missing_ok=True)
-    subprocess.Popen([sys.executable, "-m", "dlbench.results.figures", str(results.folder), ",".join(formats)],
+    subprocess.Popen(module_argv("dlbench.results.figures", str(results.folder), ",".join(formats)),
                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                      start_new_session=True, close_fds=True, cwd=os.getcwd())
     return [f"{stem}.{ext}" for stem in figure_stems(results) for ext in formats]
