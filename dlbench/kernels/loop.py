@@ -121,7 +121,9 @@ def train_loop(
     """
     N = X.shape[0]
     P = theta.shape[0]
-    order = np.arange(N)
+    order = np.empty(N, np.int64)  # np.arange(N), without 1 s of compiling NumPy's arange
+    for i in range(N):
+        order[i] = i
     rng = np.empty(1, np.uint64)
     rng[0] = np.uint64(seed)
     grad = np.zeros(P)
@@ -219,7 +221,7 @@ def train_loop(
     seconds = now() - t0
     row = eval_point(rule, theta, state, hp) if step > 0 else -1
     if row >= 0:  # the trained parameters are the evaluation point
-        theta[:] = state[row]
+        copy_into(theta, state[row])  # not theta[:] = ...: NumPy's slice machinery costs 4 s to compile
     spent = ticks() - k0
     seconds *= (spent - held_out) / spent if spent > 0 else 1.0
     spent -= held_out
