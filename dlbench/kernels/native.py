@@ -46,7 +46,7 @@ __all__ = ["ENV", "enabled", "load", "build", "build_in_background", "module_pat
 ENV = "DLBENCH_NATIVE"
 DIR_ENV = "DLBENCH_NATIVE_DIR"
 ENTRY = "train_loop"
-LOCK_STALE_SECONDS = 600.0
+LOCK_STALE_SECONDS = 1800.0  # a build from an empty JIT cache on a busy machine can take many minutes
 _loaded: dict = {}
 
 
