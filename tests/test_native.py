@@ -63,11 +63,18 @@ def _problem():
     return data.X, data.y, params
 
 
+def _fresh_compile(monkeypatch):
+    """A process that has loaded no loop yet (as far as dlbench.training knows)."""
+    from dlbench import training
+
+    monkeypatch.setattr(training, "_compile", {"seconds": None, "source": None, "loops": {}, "jit_kinds": set()})
+
+
 def _run(name, loop_source, monkeypatch, **kw):
     """Train ``name`` with the native loop (``"native"``) or the JIT one (``"jit"``)."""
     from dlbench import training
 
-    monkeypatch.setattr(training, "_compile", {"seconds": None, "source": None, "loops": {}, "jit_kinds": set()})
+    _fresh_compile(monkeypatch)
     monkeypatch.setattr(native, "_loaded", {} if loop_source == "native" else {"established": None, "all": None})
     X, y, params = _problem()
     result = dlbench.train(X, y, params, optimizer=name, epochs=kw.pop("epochs", 60), seed=11, **kw)
@@ -102,7 +109,7 @@ def test_the_full_loops_native_module_gives_the_jit_loops_numbers(tmp_path, monk
     for name, extra in NEWER:
         runs = {}
         for source in ("jit", "native"):
-            monkeypatch.setattr(training, "_compile", {"seconds": None, "source": None, "loops": {}, "jit_kinds": set()})
+            _fresh_compile(monkeypatch)
             monkeypatch.setattr(native, "_loaded", {} if source == "native" else {"established": None, "all": None})
             runs[source] = dlbench.train(X, y, params, optimizer=name, epochs=25, batch_size=16, seed=4, **extra)
             assert training._compile["source"] == ("native" if source == "native" else "cache"), (name, source)
@@ -182,7 +189,7 @@ def test_a_broken_module_falls_back_to_the_jit(tmp_path, monkeypatch):
     assert native.load("established") is None
     from dlbench import training
 
-    monkeypatch.setattr(training, "_compile", {"seconds": None, "source": None, "loops": {}, "jit_kinds": set()})
+    _fresh_compile(monkeypatch)
     X, y, params = _problem()
     dlbench.train(X, y, params, optimizer="gd", epochs=3)
     assert training._compile["source"] in ("cache", "compiled")

@@ -15,24 +15,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .._paths import user_cache, writable
+
 __all__ = ["ensure_cache_dir", "writable"]
-
-
-def writable(folder: Path) -> bool:
-    """Whether ``folder`` exists and is writable, or could be made (its nearest existing parent is)."""
-    folder = Path(folder)
-    while not folder.exists():
-        if folder.parent == folder:
-            return False
-        folder = folder.parent
-    return folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)
 
 
 def _candidates() -> list[Path]:
     kernels = Path(__file__).resolve().parent.parent / "kernels" / "__pycache__"
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    home = Path(xdg) if xdg else Path(os.path.expanduser("~")) / ".cache"
-    return [kernels, home / "numba"]
+    return [kernels, user_cache("numba")]
 
 
 def ensure_cache_dir() -> str | None:

@@ -38,6 +38,7 @@ import sys
 import time
 from pathlib import Path
 
+from .._paths import user_cache, writable
 from .codes import LOOP_KINDS
 from .stamp import PACKAGE, STAMP
 
@@ -83,12 +84,6 @@ def key() -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
-def _writable(folder: Path) -> bool:
-    from ..cli._cachedir import writable
-
-    return writable(folder)
-
-
 def folder() -> Path:
     """Where the native modules go: ``DLBENCH_NATIVE_DIR`` when set, else the same choice as
     Numba's cache folder."""
@@ -99,10 +94,9 @@ def folder() -> Path:
     if given:
         return Path(given) / "dlbench-native"
     beside = PACKAGE / "kernels" / "__pycache__"
-    if _writable(beside):
+    if writable(beside):
         return beside
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path(os.path.expanduser("~")) / ".cache") / "dlbench"
+    return user_cache("dlbench")
 
 
 def module_name(kind: str) -> str:
@@ -247,7 +241,7 @@ def build_in_background(kind: str) -> bool:
         if target.exists() or _marker(kind, ".failed").exists():
             return False
         target.parent.mkdir(parents=True, exist_ok=True)
-        if not _writable(target.parent):
+        if not writable(target.parent):
             return False
         subprocess.Popen(module_argv("dlbench.kernels.native", "build", kind),
                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._paths import user_cache
 from .._spawn import module_argv
 
 __all__ = ["compile_cold", "compile_network", "compile_rules", "compile_loop", "CompileProgress"]
@@ -175,8 +176,7 @@ def _cache_folders() -> list[Path]:
     given = os.environ.get("NUMBA_CACHE_DIR")
     if given:
         folders.append(Path(given))
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    folders.append((Path(xdg) if xdg else Path(os.path.expanduser("~")) / ".cache") / "numba")
+    folders.append(user_cache("numba"))
     return folders
 
 
