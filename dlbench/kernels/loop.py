@@ -26,6 +26,11 @@ from .network import (STREAM_BELOW, batch_loss_grad, full_loss_grad, gather_colu
                       workspace)
 from .rng import shuffle
 
+FULL_COPY = True
+"""Whether a loop copy holds SAM's second gradient and schedule-free's evaluation point. The
+established copy does not (neither is an established rule): it rebinds this to ``False`` and Numba
+prunes the branches on it at compile time, so that copy never compiles that code."""
+
 
 @njit(**JIT)
 def _all_finite(a):
@@ -50,13 +55,13 @@ def _epoch(ws, theta, order, batch_size, grad, rule, hp, state, scalars, lr, ste
         if rule == RULE_LBFGS:
             lbfgs_epoch(theta, ws, grad, state, scalars, hp, lr, loss)
         else:
-            if rule == RULE_SAM:
+            if FULL_COPY and rule == RULE_SAM:
                 sam_perturb(theta, grad, state, hp, layers)
                 full_loss_grad(theta, ws, grad, True)
                 sam_restore(theta, state, hp)
             apply_update(rule, theta, grad, state, scalars, hp, lr, step, layers)
         new_loss, new_acc = full_loss_grad(theta, ws, grad, True)
-        row = eval_point(rule, theta, state, hp)
+        row = eval_point(rule, theta, state, hp) if FULL_COPY else -1
         if row >= 0:
             new_loss, new_acc = full_loss_grad(state[row], ws, grad, False)
         return new_loss, new_acc, step
@@ -72,7 +77,7 @@ def _epoch(ws, theta, order, batch_size, grad, rule, hp, state, scalars, lr, ste
         else:
             gather_columns(X, y, order, start, stop, XB, yB)
             net_loss_grad(theta, layers, act, loss_code, blas, blas_from, XB, yB, stop - start, grad, ZB, AB, DB0, DB1, True)
-        if rule == RULE_SAM:
+        if FULL_COPY and rule == RULE_SAM:
             sam_perturb(theta, grad, state, hp, layers)
             batch_loss_grad(theta, ws, order, start, stop, grad)
             sam_restore(theta, state, hp)
@@ -80,12 +85,12 @@ def _epoch(ws, theta, order, batch_size, grad, rule, hp, state, scalars, lr, ste
             lr = rates[step]
         step += 1
         apply_update(rule, theta, grad, state, scalars, hp, lr, step, layers)
-    row = eval_point(rule, theta, state, hp)
+    row = eval_point(rule, theta, state, hp) if FULL_COPY else -1
     new_loss, new_acc = full_loss_grad(theta if row < 0 else state[row], ws, grad, False)
     return new_loss, new_acc, step
 
 
-@njit(**JIT)
+@njit(entry=True, **JIT)
 def train_loop(
     X, y, theta, layers, act, loss_code, blas,
     rule, hp, state, scalars,
@@ -196,7 +201,7 @@ def train_loop(
         times[epoch + 1] = ticks() - k0 - held_out
         if has_test:  # measured outside the training time
             k1 = ticks()
-            row = eval_point(rule, theta, state, hp) if step > 0 else -1
+            row = eval_point(rule, theta, state, hp) if FULL_COPY and step > 0 else -1
             test_losses[epoch + 1], test_accs[epoch + 1] = full_loss_grad(
                 theta if row < 0 else state[row], ws_test, test_grad, False)
             held_out += ticks() - k1
@@ -219,7 +224,7 @@ def train_loop(
         loss = new_loss
         acc = new_acc
     seconds = now() - t0
-    row = eval_point(rule, theta, state, hp) if step > 0 else -1
+    row = eval_point(rule, theta, state, hp) if FULL_COPY and step > 0 else -1
     if row >= 0:  # the trained parameters are the evaluation point
         copy_into(theta, state[row])  # not theta[:] = ...: NumPy's slice machinery costs 4 s to compile
     spent = ticks() - k0
@@ -241,11 +246,11 @@ def _rebind(dispatcher, name: str, **names):
     copy.__module__ = fn.__module__
     copy.__doc__ = fn.__doc__
     inline = dispatcher.targetoptions.get("inline")
-    return njit(**JIT, **({"inline": inline} if inline else {}))(copy)
+    return njit(entry=dispatcher._dlbench_entry, **JIT, **({"inline": inline} if inline else {}))(copy)
 
 
-_epoch_established = _rebind(_epoch, "_epoch_established", apply_update=apply_established)
-train_loop_established = _rebind(train_loop, "train_loop_established", _epoch=_epoch_established)
+_epoch_established = _rebind(_epoch, "_epoch_established", apply_update=apply_established, FULL_COPY=False)
+train_loop_established = _rebind(train_loop, "train_loop_established", _epoch=_epoch_established, FULL_COPY=False)
 
 
 def loop_for(rules) -> object:
