@@ -208,9 +208,9 @@ def test_a_worker_killed_mid_study_costs_only_its_chunk(tmp_path, cluster, monke
 def test_resume_continues_on_the_cluster(tmp_path, cluster, monkeypatch):
     """Ctrl-C after the second chunk keeps what came back; ``dlbench resume --scheduler`` runs
     the rest there and ends with the uninterrupted local run's files."""
-    # runs long enough (milliseconds) that the stop comes while chunks are still out: with very short
-    # ones every chunk could be back in the same wait() and nothing be left to resume
-    args = ["compare", "gd", "adam", "--epochs", 3000, "--seeds", 4, "--no-plots"]
+    # runs long enough (about 0.1 s each) that the stop comes while chunks are still out: with short
+    # ones (3000 epochs, 15 ms) every chunk was once back in the same wait() and nothing left to resume
+    args = ["compare", "gd", "adam", "--epochs", 20000, "--seeds", 4, "--no-plots"]
     calls = {"n": 0}
     original = D.append_workers
 
