@@ -44,8 +44,9 @@ def compile_rules(established: bool = False) -> None:
     controllers, the small pieces the loop calls besides, then the mini-batch network code
     (:func:`compile_batches`): what one helper process does, beside :func:`compile_network`.
     The established copy needs neither SAM's pieces nor the evaluation point
-    (:data:`dlbench.kernels.loop.FULL_COPY`). Measured side by side on the 2-core machine for the
-    established copy: this helper 8.7 s, the network helper 10.4 s, then the loop 7.0 s."""
+    (:data:`dlbench.kernels.loop.FULL_COPY`). Measured in one cold compile of the established copy on the
+    2-core machine (the two helpers at once, then the loop): this helper 8.7 s, the network
+    helper 10.4 s, then the loop 7.0 s."""
     from .dispatch import apply_established, apply_update, controller_step
 
     apply = apply_established if established else apply_update
