@@ -4,13 +4,15 @@ The training kernel is one tree of compiled functions: the loop calls the networ
 backward, the L-BFGS line search) and the update rules (:func:`dispatch.apply_update`, every rule,
 and the schedule controllers). On a machine with two or more cores two helper processes compile
 the tree's leaves into the cache at once, split so that each has about half the work:
-``python -m dlbench.kernels.warm rules KIND`` the rules, the controllers, the loop's small pieces
-and then the mini-batch network code; ``... network`` the full-batch network code and L-BFGS.
-A third (``... loop KIND``) then compiles the loop, loading all of it from the cache. The command's own process loads the finished loop from
-the cache (:func:`compile_cold` says why it must not compile any of it). Each function is
+``python -m dlbench.kernels.warm rules KIND`` the rules, the controllers, the loop's small pieces,
+the workspace and the sample-by-sample network code; ``... network KIND`` the network code and
+L-BFGS, and then, once the rules are in the cache, the loop. The helpers compile only: the
+kernels other than the loop get no machine code of their own (they are cached as LLVM bitcode,
+:func:`dlbench.kernels._config.compile_only`), and nothing is run. The command's own process
+loads the finished loop from the cache (:func:`compile_cold` says why it must not compile any of it). Each function is
 compiled for exactly the argument types the loop calls it with (the kernels never specialise on
 literal values: :func:`dlbench.kernels._config.njit`), so nothing is compiled twice. If a helper
-cannot start or fails, the next one (or, last, this process) compiles what is missing.
+cannot start or fails, a ``... loop KIND`` helper (or, last, this process) compiles what is missing.
 :class:`CompileProgress` counts the functions as they reach the cache.
 """
 
@@ -53,12 +55,9 @@ def compile_rules(established: bool = False) -> None:
 
     X, y, net, theta = _tiny()
     P = theta.shape[0]
-    try:  # rule -1 is no rule: the call raises after compiling every branch
-        apply(np.int64(-1), theta, np.zeros(P), np.zeros((1, P)), np.zeros(4), np.zeros(1), 0.1, np.int64(1),
-              net.layers)
-    except ValueError:
-        pass
-    controller_step(np.int64(0), np.zeros(8), np.zeros(1), 0.1, 1.0, 1.0)
+    _compile(apply, np.int64(-1), theta, np.zeros(P), np.zeros((1, P)), np.zeros(4), np.zeros(1), 0.1, np.int64(1),
+             net.layers)
+    _compile(controller_step, np.int64(0), np.zeros(8), np.zeros(1), 0.1, 1.0, 1.0)
     # the small pieces the loop calls besides: the clocks, and in the full copy SAM's perturbation
     # and the evaluation point (:data:`dlbench.kernels.loop.FULL_COPY`)
     from .clock import now, ticks
@@ -68,22 +67,36 @@ def compile_rules(established: bool = False) -> None:
         from .dispatch import eval_point, sam_perturb, sam_restore
 
         state, hp = np.zeros((4, P)), np.zeros(4)
-        sam_perturb(theta, np.zeros(P), state, hp, net.layers)
-        sam_restore(theta, state, hp)
-        eval_point(np.int64(-1), theta, state, hp)
-    _all_finite(theta)
-    now()
-    ticks()
+        _compile(sam_perturb, theta, np.zeros(P), state, hp, net.layers)
+        _compile(sam_restore, theta, state, hp)
+        _compile(eval_point, np.int64(-1), theta, state, hp)
+    _compile(_all_finite, theta)
+    _compile(now)
+    _compile(ticks)
     compile_batches(sam=not established)
+    _network_args(compiled=True)  # the workspace, which the network helper leaves to this one
 
 
-def _network_args():
+def _compile(dispatcher, *args) -> None:
+    """Compile ``dispatcher`` for the types of ``args`` (as a call would), without calling it."""
+    from numba import typeof
+    from numba.core.typing.typeof import Purpose
+
+    _, types = dispatcher.fold_argument_types(tuple(typeof(a, Purpose.argument) for a in args), {})
+    dispatcher.compile(tuple(types))  # defaults left out of a call are typed as such (Omitted)
+
+
+def _network_args(compiled: bool = False):
+    """The tiny problem and its workspace tuple, built by the workspace's Python function (the
+    same arrays and types), and ``compiled``: the compiled workspace too."""
     from .network import workspace
 
     X, y, net, theta = _tiny()
     layers, act, loss_code, blas = net.layers, np.int64(net.activation_code), np.int64(net.loss_code), np.int64(0)
-    ws = workspace(X, y, layers, act, loss_code, np.int64(1), blas)
-    return X, y, net, theta, ws
+    args = (X, y, layers, act, loss_code, np.int64(1), blas)
+    if compiled:
+        _compile(workspace, *args)
+    return X, y, net, theta, workspace.py_func(*args)
 
 
 def compile_network() -> None:
@@ -98,11 +111,11 @@ def compile_network() -> None:
     X, y, net, theta, ws = _network_args()
     P = theta.shape[0]
     grad = np.zeros(P)
-    full_loss_grad(theta, ws, grad, True)
-    copy_into(theta.copy(), theta)
+    _compile(full_loss_grad, theta, ws, grad, True)
+    _compile(copy_into, theta.copy(), theta)
     plan = prepare("lbfgs", 2, epochs=1, hyperparameters={"history_size": 1, "max_iter": 1})
-    lbfgs_epoch(theta, ws, grad, np.zeros((plan.n_slots, P)), np.zeros(max(plan.n_scalars, N_SCALARS)), plan.hp,
-                1.0, 1.0)
+    _compile(lbfgs_epoch, theta, ws, grad, np.zeros((plan.n_slots, P)), np.zeros(max(plan.n_scalars, N_SCALARS)),
+             plan.hp, 1.0, 1.0)
 
 
 def compile_batches(sam: bool = True) -> None:
@@ -110,7 +123,7 @@ def compile_batches(sam: bool = True) -> None:
     gathered batch gradients, the copies, and (``sam``) the batch gradient SAM's second step
     takes, which only the full loop copy calls."""
     from .arrays import copy_into, copy_rows
-    from .network import batch_loss_grad, gather_columns, net_loss_grad, stream_loss_grad
+    from .network import batch_loss_grad, gather_columns, stream_loss_grad
     from .rng import shuffle
 
     X, y, net, theta, ws = _network_args()
@@ -118,36 +131,44 @@ def compile_batches(sam: bool = True) -> None:
     P = theta.shape[0]
     grad = np.zeros(P)
     order = np.arange(2)
-    shuffle(order, np.zeros(1, np.uint64))
+    _compile(shuffle, order, np.zeros(1, np.uint64))
     z1, a1, e0, e1, y1 = ws[18:]
-    stream_loss_grad(theta, layers, act, loss_code, X, y, order, np.int64(0), np.int64(1), grad, z1, a1, e0, e1, y1,
-                     True)
+    _compile(stream_loss_grad, theta, layers, act, loss_code, X, y, order, np.int64(0), np.int64(1), grad, z1, a1, e0,
+             e1, y1, True)
     XB, yB, ZB, AB, DB0, DB1 = ws[12:18]
-    gather_columns(X, y, order, np.int64(0), np.int64(1), XB, yB)
-    net_loss_grad(theta, layers, act, loss_code, ws[6], ws[7], XB, yB, np.int64(1), grad, ZB, AB, DB0, DB1, True)
+    _compile(gather_columns, X, y, order, np.int64(0), np.int64(1), XB, yB)
+    # the gathered batch's gradient is net_loss_grad, for the same types as full_loss_grad calls it
+    # with: the network helper compiles it (both helpers did, at once: 4 s of compiling twice)
     if sam:
-        batch_loss_grad(theta, ws, order, np.int64(0), np.int64(1), grad)
-    copy_into(theta.copy(), theta)
-    copy_rows(np.zeros((1, P)), np.zeros((1, P)))
+        _compile(batch_loss_grad, theta, ws, order, np.int64(0), np.int64(1), grad)
+    _compile(copy_into, theta.copy(), theta)
+    _compile(copy_rows, np.zeros((1, P)), np.zeros((1, P)))
 
 
 def compile_loop(kind: str) -> None:
     """Compile loop copy ``kind`` (:data:`dlbench.kernels.codes.LOOP_KINDS`) on a two-sample
     problem: what the second helper process does (the rules and network come from the cache)."""
     from . import loop
-    from .codes import LOOP_KINDS
+    from .codes import LOOP_KINDS, STATUS_RAN
     from ..training import _run_kernel, prepare
     from ..model.spec import Network
 
     plan = prepare("gd", 2, epochs=1)
     net = Network.make(1, (1,))
-    _run_kernel(np.zeros((2, 1)), np.array([0.0, 1.0]), np.zeros(net.n_params), net, plan, 0,
-                loop=getattr(loop, LOOP_KINDS[kind]))
+    dispatcher = getattr(loop, LOOP_KINDS[kind])
+
+    def compile_it(*args):  # the loop's exact argument types, from the call _run_kernel would make
+        _compile(dispatcher, *args)
+        return 0, STATUS_RAN, 0.0
+
+    _run_kernel(np.zeros((2, 1)), np.array([0.0, 1.0]), np.zeros(net.n_params), net, plan, 0, loop=compile_it)
 
 
-def _start(*args: str):
+def _start(*args: str, go: bool = False):
+    """Start helper ``args``; with ``go``, its stdin is a pipe on which it waits for its go-ahead."""
     try:
-        return subprocess.Popen(module_argv("dlbench.kernels.warm", *args), stdin=subprocess.DEVNULL,
+        return subprocess.Popen(module_argv("dlbench.kernels.warm", *args),
+                                stdin=subprocess.PIPE if go else subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except OSError:
         return None
@@ -160,18 +181,44 @@ def _finished(*helpers) -> bool:
     return ok
 
 
-def compile_cold(kind: str) -> bool:
+def _tell(helper, go: bool) -> None:
+    """Give a helper started with ``go=True`` its go-ahead (or tell it to stop)."""
+    try:
+        helper.stdin.write(b"go\n" if go else b"stop\n")
+        helper.stdin.close()
+    except (OSError, ValueError):
+        pass
+
+
+def compile_cold(kind: str, meanwhile=None) -> bool:
     """Fill the on-disk cache with loop copy ``kind`` (``"established"`` or ``"all"``) from
     helper processes, this one compiling nothing: with two or more cores the rules and the network
-    code at once, then the loop (``DLBENCH_COMPILE_JOBS=1``: the loop's helper does it all).
-    Returns whether the cache is filled; if not, the caller's first call compiles here.
+    code at once, and then the network helper, once the rules are in the cache, the loop
+    (``DLBENCH_COMPILE_JOBS=1``: one helper does it all). ``meanwhile()`` is called while the loop
+    compiles, which leaves a core free (the caller imports what it needs next). Returns whether the
+    cache is filled; if not, the caller's first call compiles here.
+
+    The network helper compiles the loop itself rather than a third process: that saves the third
+    process's start and imports and loading the network code back from the cache (measured on
+    the 2-core machine: about 1 s of the loop's 6.5 s).
 
     This process must not compile any of it itself: the loop loaded from the cache would then
     link to this process's own copies of the network functions, whose results can differ from
     the cached code's in the last bit (measured: sgd's final loss by one ulp on the default
     experiment), and the first run would not repeat bit for bit."""
     if (os.cpu_count() or 1) >= 2 and os.environ.get("DLBENCH_COMPILE_JOBS") != "1":
-        _finished(_start("rules", kind), _start("network"))  # a failure here: the loop's helper compiles it
+        rules = _start("rules", kind)
+        network = _start("network", kind, go=True)
+        rules_ok = _finished(rules)
+        if network is not None:
+            _tell(network, rules_ok)
+            if meanwhile is not None:
+                meanwhile()
+            if _finished(network) and rules_ok:
+                return True
+        # a failure here: the loop's own helper compiles what is missing
+    elif meanwhile is not None:
+        meanwhile()
     return _finished(_start("loop", kind))
 
 
@@ -223,10 +270,15 @@ class CompileProgress:
         self._thread.join(1.0)
 
 
-if __name__ == "__main__":  # the helper processes: rules KIND | network | loop KIND
+if __name__ == "__main__":  # the helper processes: rules KIND | network KIND | loop KIND
+    from ._config import compile_only
+
+    compile_only()
     if sys.argv[1:2] == ["loop"]:
         compile_loop(sys.argv[2])
     elif sys.argv[1:2] == ["network"]:
         compile_network()
+        if sys.stdin.readline().strip() == "go":  # the rules are in the cache: the loop, here
+            compile_loop(sys.argv[2])
     else:
         compile_rules(sys.argv[2:] == ["established"])
