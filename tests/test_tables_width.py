@@ -143,3 +143,10 @@ def test_show_into_a_closed_pipe_exits_0(folders, tmp_path):
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err.decode()
     assert b"Traceback" not in err and b"BrokenPipe" not in err, err.decode()
+
+
+def test_durations_read_with_their_unit_and_sign():
+    from dlbench.results.tables import fmt_seconds
+
+    assert [fmt_seconds(s) for s in (850e-6, 0.0123, 1.523, 0.0, -0.0944, -2.5, float("nan"))] == [
+        "850 µs", "12.3 ms", "1.52 s", "0 µs", "-94.4 ms", "-2.50 s", "—"]

@@ -30,9 +30,12 @@ def user_text(value) -> str:
 
 
 def fmt_seconds(seconds: float) -> str:
-    """Seconds with a readable unit: ``850 µs``, ``12.3 ms``, ``1.52 s``."""
+    """Seconds with a readable unit: ``850 µs``, ``12.3 ms``, ``1.52 s`` (a difference may be
+    negative: ``-94.4 ms``)."""
     if seconds is None or not math.isfinite(seconds):
         return "—"
+    if seconds < 0:
+        return "-" + fmt_seconds(-seconds)
     if seconds < 1e-3:
         return f"{seconds * 1e6:.0f} µs"
     if seconds < 1.0:
