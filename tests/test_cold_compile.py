@@ -59,7 +59,8 @@ def test_helpers_cache_bitcode_only_and_a_later_process_still_calls_the_kernels(
         "loss, acc = full_loss_grad(theta, ws, grad, True)\n"
         "print(full_loss_grad.stats.cache_hits.most_common(1)[0][1], np.isfinite(loss), np.abs(grad).sum() > 0)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], env=_env(cache), capture_output=True, text=True, timeout=300)
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=_env(cache), capture_output=True, text=True,
+                          timeout=300)  # cwd: the dlbench the commands ran, not a checkout's folder first on the path
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["1", "True", "True"]  # loaded from the helpers' cache entry, and it runs
 
@@ -80,7 +81,7 @@ def test_in_a_helper_a_kernel_compiled_for_linking_only_refuses_to_run(tmp_path)
         "    except TypeError as e:\n"
         "        print('refused' if 'linking only' in str(e) or 'argument' in str(e) else e)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], env=_env(tmp_path / "cache"), capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=_env(tmp_path / "cache"), capture_output=True,
+                          text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["refused", "refused"]
