@@ -282,7 +282,7 @@ def _run_comparison(ctx, exp, names, repeat, jobs: int, out: Path | None, comman
             if kernels_cached({check_experiment_run(exp, r).rule for r in exp.resolved_runs()}) is False:
                 from ..training import CompileProgress
 
-                console.print("Compiling dlbench's training kernels: once per install (one to a few minutes); "
+                console.print("Compiling dlbench's training kernels: once per install (about 15 s on two free cores); "
                               "later runs load them from the cache.", style="dim")
                 task_id = bar.add_task("  compiling kernels (functions done)", total=None)
                 made["compiling"] = (CompileProgress(lambda n: bar.update(task_id, completed=n)), task_id)
