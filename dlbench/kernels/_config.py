@@ -89,7 +89,7 @@ def _install_entry_ir(codegen) -> None:
         try:
             return linking(self)  # Numba's own: external definitions made linkonce_odr, kept as _shared_module
         finally:
-            self._final_module = generated
+            self._final_module, self._dlbench_ir = generated, None  # the copy is in _shared_module now
 
     library._finalize_final_module = _finalize_final_module
     base._get_module_for_linking = _get_module_for_linking
@@ -183,6 +183,11 @@ def _stub_address() -> int:
 _STUB = None
 
 
+def is_entry(dispatcher) -> bool:
+    """Whether ``dispatcher`` was made with ``njit(entry=True)``."""
+    return dispatcher.py_func.__qualname__ in _ENTRY
+
+
 def njit(fn=None, *, entry: bool = False, **options):
     """``numba.njit`` whose calls from compiled code never specialise on literal argument values.
 
@@ -203,7 +208,6 @@ def njit(fn=None, *, entry: bool = False, **options):
     def wrap(py_func):
         (_ENTRY if entry else _LINK_ONLY).add(py_func.__qualname__)
         dispatcher = numba.njit(**options)(py_func)
-        dispatcher._dlbench_entry = entry
         typed_call = dispatcher.get_call_template
 
         def get_call_template(args, kws):

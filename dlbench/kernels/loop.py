@@ -14,7 +14,7 @@ import types
 
 import numpy as np
 
-from ._config import JIT, njit
+from ._config import JIT, is_entry, njit
 from ..optimizers.lbfgs import FUNC_EVALS, RULE_LBFGS
 from ..optimizers.sam import RULE_SAM
 from .arrays import copy_into, copy_rows
@@ -246,7 +246,7 @@ def _rebind(dispatcher, name: str, **names):
     copy.__module__ = fn.__module__
     copy.__doc__ = fn.__doc__
     inline = dispatcher.targetoptions.get("inline")
-    return njit(entry=dispatcher._dlbench_entry, **JIT, **({"inline": inline} if inline else {}))(copy)
+    return njit(entry=is_entry(dispatcher), **JIT, **({"inline": inline} if inline else {}))(copy)
 
 
 _epoch_established = _rebind(_epoch, "_epoch_established", apply_update=apply_established, FULL_COPY=False)
