@@ -114,10 +114,9 @@ def _gemm_rows(theta, w_off, s_out, s_in, bias_off, n_out, n_in, A, a_row, O, o_
 def _bias_gradient(grad, b_off, Dl, n, B):
     """``grad[b(j)] = Σ_i Dl[j, i]``."""
     for j in range(n):
-        d = Dl[j, :B]
         s = 0.0
         for i in range(B):
-            s += d[i]
+            s += Dl[j, i]
         grad[b_off + j] = s
 
 
@@ -125,31 +124,26 @@ def _bias_gradient(grad, b_off, Dl, n, B):
 def _weight_grad(grad, w_off, fan_in, fan_out, A, a_row, Dl, B):
     """``grad[W(k, j)] = Σ_i A[a_row + k, i] Dl[j, i]``."""
     for k in range(fan_in):
-        a = A[a_row + k, :B]
+        ar = a_row + k
         row = w_off + k * fan_out
         j = 0
         while j + 4 <= fan_out:
-            d0 = Dl[j, :B]
-            d1 = Dl[j + 1, :B]
-            d2 = Dl[j + 2, :B]
-            d3 = Dl[j + 3, :B]
             s0 = s1 = s2 = s3 = 0.0
             for i in range(B):
-                ai = a[i]
-                s0 += ai * d0[i]
-                s1 += ai * d1[i]
-                s2 += ai * d2[i]
-                s3 += ai * d3[i]
+                ai = A[ar, i]
+                s0 += ai * Dl[j, i]
+                s1 += ai * Dl[j + 1, i]
+                s2 += ai * Dl[j + 2, i]
+                s3 += ai * Dl[j + 3, i]
             grad[row + j] = s0
             grad[row + j + 1] = s1
             grad[row + j + 2] = s2
             grad[row + j + 3] = s3
             j += 4
         while j < fan_out:
-            d0 = Dl[j, :B]
             s0 = 0.0
             for i in range(B):
-                s0 += a[i] * d0[i]
+                s0 += A[ar, i] * Dl[j, i]
             grad[row + j] = s0
             j += 1
 
@@ -177,10 +171,10 @@ def _forward(blas, blas_from, theta, w_off, b_off, fan_in, fan_out, A, a_row, Z,
 @njit(**JIT)
 def _add_bias(theta, b_off, Z, row, n, B):
     for u in range(n):
-        z = Z[row + u, :B]
+        r = row + u
         bu = theta[b_off + u]
         for i in range(B):
-            z[i] += bu
+            Z[r, i] += bu
 
 
 @njit(**JIT)
@@ -213,27 +207,29 @@ def _activate(act, Z, A, row, n, B, theta, b_off, pending):
     """``A[row + u, :B] = act(Z[row + u, :B])`` for ``n`` units, first adding the bias to ``Z``
     if it is ``pending`` (see :func:`_forward`)."""
     for u in range(n):
-        z = Z[row + u, :B]
-        a = A[row + u, :B]
+        r = row + u
         if pending:
             bu = theta[b_off + u]
             for i in range(B):
-                z[i] += bu
+                Z[r, i] += bu
         if act == ACT_RELU:
             for i in range(B):
-                a[i] = z[i] if z[i] > 0.0 else 0.0
+                zi = Z[r, i]
+                A[r, i] = zi if zi > 0.0 else 0.0
         elif act == ACT_TANH:
             for i in range(B):
-                a[i] = math.tanh(z[i])
+                A[r, i] = math.tanh(Z[r, i])
         elif act == ACT_SIGMOID:
             for i in range(B):
-                a[i] = sigmoid(z[i])
+                A[r, i] = sigmoid(Z[r, i])
         elif act == ACT_GELU:
             for i in range(B):
-                a[i] = 0.5 * z[i] * (1.0 + math.erf(z[i] * _INV_SQRT2))
+                zi = Z[r, i]
+                A[r, i] = 0.5 * zi * (1.0 + math.erf(zi * _INV_SQRT2))
         else:
             for i in range(B):
-                a[i] = z[i] if z[i] > 0.0 else LEAKY_SLOPE * z[i]
+                zi = Z[r, i]
+                A[r, i] = zi if zi > 0.0 else LEAKY_SLOPE * zi
 
 
 @njit(**JIT)
@@ -241,28 +237,28 @@ def _times_derivative(act, Z, A, row, Dl, n, B, grad, b_off):
     """``Dl[u, :B] *= act'(Z[row + u, :B])`` (from ``A`` where the derivative is a function of
     it); then ``Dl`` are the layer's deltas, and their sums its bias gradient ``grad[b_off:]``."""
     for u in range(n):
-        z = Z[row + u, :B]
-        a = A[row + u, :B]
-        d = Dl[u, :B]
+        r = row + u
         if act == ACT_RELU:
             for i in range(B):
-                d[i] = d[i] if z[i] > 0.0 else 0.0
+                Dl[u, i] = Dl[u, i] if Z[r, i] > 0.0 else 0.0
         elif act == ACT_TANH:
             for i in range(B):
-                d[i] *= 1.0 - a[i] * a[i]
+                ai = A[r, i]
+                Dl[u, i] *= 1.0 - ai * ai
         elif act == ACT_SIGMOID:
             for i in range(B):
-                d[i] *= a[i] * (1.0 - a[i])
+                ai = A[r, i]
+                Dl[u, i] *= ai * (1.0 - ai)
         elif act == ACT_GELU:
             for i in range(B):
-                zi = z[i]
-                d[i] *= 0.5 * (1.0 + math.erf(zi * _INV_SQRT2)) + zi * _INV_SQRT_2PI * math.exp(-0.5 * zi * zi)
+                zi = Z[r, i]
+                Dl[u, i] *= 0.5 * (1.0 + math.erf(zi * _INV_SQRT2)) + zi * _INV_SQRT_2PI * math.exp(-0.5 * zi * zi)
         else:
             for i in range(B):
-                d[i] = d[i] if z[i] > 0.0 else LEAKY_SLOPE * d[i]
+                Dl[u, i] = Dl[u, i] if Z[r, i] > 0.0 else LEAKY_SLOPE * Dl[u, i]
         s = 0.0
         for i in range(B):
-            s += d[i]
+            s += Dl[u, i]
         grad[b_off + u] = s
 
 
@@ -305,6 +301,29 @@ def _cross_entropy(z, label, d, scale):
 
 
 @njit(**JIT)
+def _cross_entropy_column(Z, row, K, i, label, Dl, scale):
+    """:func:`_cross_entropy` of sample ``i`` of the feature-major logits ``Z[row:row+K, i]``,
+    the derivative into ``Dl[:K, i]`` (the same operations in the same order, on the 2-D arrays
+    themselves: a column view per sample would cost a reference count in and out)."""
+    m = Z[row, i]
+    best = 0
+    for j in range(1, K):
+        if Z[row + j, i] > m:
+            m = Z[row + j, i]
+            best = j
+    s = 0.0
+    for j in range(K):
+        e = math.exp(Z[row + j, i] - m)
+        Dl[j, i] = e
+        s += e
+    f = scale / s
+    for j in range(K):
+        Dl[j, i] *= f
+    Dl[label, i] -= scale
+    return m + math.log(s) - Z[row + label, i], 1.0 if best == label else 0.0
+
+
+@njit(**JIT)
 def _output_loss(loss_code, Z, row, K, yb, B, Dl):
     """Mean loss and score (accuracy, or R² for regression) of the outputs ``Z[row:row+K, :B]``;
     ``Dl[:K, :B]`` gets the derivative of the mean loss in each output."""
@@ -313,16 +332,14 @@ def _output_loss(loss_code, Z, row, K, yb, B, Dl):
     inv = 1.0 / B
     if loss_code == LOSS_CE:
         for i in range(B):
-            value, hit = _cross_entropy(Z[row : row + K, i], int(yb[i]), Dl[:K, i], inv)
+            value, hit = _cross_entropy_column(Z, row, K, i, int(yb[i]), Dl, inv)
             total += value
             correct += hit
         return total * inv, correct / B
-    z = Z[row]
-    dz = Dl[0]
     for i in range(B):
-        value, slope, hit = _one_output_loss(loss_code, z[i], yb[i])
+        value, slope, hit = _one_output_loss(loss_code, Z[row, i], yb[i])
         total += value
-        dz[i] = slope * inv
+        Dl[0, i] = slope * inv
         correct += hit
     if loss_code != LOSS_SQUARED:
         return total * inv, correct / B
