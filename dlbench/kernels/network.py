@@ -209,9 +209,7 @@ def _activate(act, Z, A, row, n, B, theta, b_off, pending):
     for u in range(n):
         r = row + u
         if pending:
-            bu = theta[b_off + u]
-            for i in range(B):
-                Z[r, i] += bu
+            _add_bias(theta, b_off + u, Z, r, 1, B)
         if act == ACT_RELU:
             for i in range(B):
                 zi = Z[r, i]
@@ -230,6 +228,68 @@ def _activate(act, Z, A, row, n, B, theta, b_off, pending):
             for i in range(B):
                 zi = Z[r, i]
                 A[r, i] = zi if zi > 0.0 else LEAKY_SLOPE * zi
+
+
+@njit(**JIT)
+def _activate_into_one(act, Z, A, row, n, B, theta, b_off, pending, w_top, b_top):
+    """:func:`_activate` for the layer under a one-output top layer, fused with that layer's
+    forward product: ``Z[row + n, :B] = b_top + Σ_u w_top(u) A[row + u, :B]``, accumulated unit by
+    unit in the order :func:`_gemm_rows` adds them, while each row of ``A`` is still in cache."""
+    out = row + n
+    c = theta[b_top]
+    for i in range(B):
+        Z[out, i] = c
+    for u in range(n):
+        r = row + u
+        w = theta[w_top + u]
+        if pending:
+            _add_bias(theta, b_off + u, Z, r, 1, B)
+        if act == ACT_RELU:
+            for i in range(B):
+                zi = Z[r, i]
+                ai = zi if zi > 0.0 else 0.0
+                A[r, i] = ai
+                Z[out, i] += w * ai
+        else:
+            for i in range(B):
+                ai = _act1(act, Z[r, i])
+                A[r, i] = ai
+                Z[out, i] += w * ai
+
+
+@njit(**JIT)
+def _backward_from_one(act, theta, grad, w_off, b_off, n, Z, A, in_row, Dl, Out, B, b_below):
+    """The backward pass through a one-output top layer (weights ``n``×1) in one sweep per unit
+    of the layer under it: the top weights' gradient ``Σ_i A[in_row + u, i] Dl[0, i]``, the deltas
+    ``Out[u, :B] = w(u) Dl[0, :B] act'(Z[in_row + u, :B])`` and their sums (the lower bias
+    gradient, into ``grad[b_below:]``); the top bias gradient ``Σ_i Dl[0, i]`` first. The same
+    operations as :func:`_weights_gradient`, :func:`_backward_input` and
+    :func:`_times_derivative` in turn, reading each row once instead of three times."""
+    s = 0.0
+    for i in range(B):
+        s += Dl[0, i]
+    grad[b_off] = s
+    for u in range(n):
+        r = in_row + u
+        w = theta[w_off + u]
+        gw = 0.0
+        bs = 0.0
+        if act == ACT_RELU:
+            for i in range(B):
+                d = Dl[0, i]
+                gw += A[r, i] * d
+                v = w * d if Z[r, i] > 0.0 else 0.0
+                Out[u, i] = v
+                bs += v
+        else:
+            for i in range(B):
+                d = Dl[0, i]
+                gw += A[r, i] * d
+                v = (w * d) * _slope1(act, Z[r, i], A[r, i])
+                Out[u, i] = v
+                bs += v
+        grad[w_off + u] = gw
+        grad[b_below + u] = bs
 
 
 @njit(**JIT)
@@ -372,15 +432,21 @@ def net_loss_grad(theta, layers, act, loss_code, blas, blas_from, XT, yb, B, gra
     pre-activations and activations; ``D0``/``D1`` (widest layer × capacity) the backward deltas.
     """
     L = layers.shape[0]
+    one = L > 1 and layers[L - 1, 2] == 1  # a one-output top layer is fused with the layer under it
     row = 0
     pending = False
     for l in range(L):
         w_off, fan_in, fan_out, b_off = layers[l, 0], layers[l, 1], layers[l, 2], layers[l, 3]
+        if one and l == L - 1:
+            break  # computed with the layer under it
         if l == 0:
             pending = _forward(blas, blas_from, theta, w_off, b_off, fan_in, fan_out, XT, 0, Z, row, B)
         else:
             pending = _forward(blas, blas_from, theta, w_off, b_off, fan_in, fan_out, A, row - fan_in, Z, row, B)
-        if l < L - 1:
+        if one and l == L - 2:
+            _activate_into_one(act, Z, A, row, fan_out, B, theta, b_off, pending, layers[L - 1, 0], layers[L - 1, 3])
+            row += fan_out
+        elif l < L - 1:
             _activate(act, Z, A, row, fan_out, B, theta, b_off, pending)
             row += fan_out
         elif pending:
@@ -394,7 +460,12 @@ def net_loss_grad(theta, layers, act, loss_code, blas, blas_from, XT, yb, B, gra
     for l in range(L - 1, -1, -1):
         w_off, fan_in, fan_out, b_off = layers[l, 0], layers[l, 1], layers[l, 2], layers[l, 3]
         top = l == L - 1  # the output layer's bias gradient is summed here; the others' with the derivative
-        if l == 0:
+        if one and top:
+            in_row = row - fan_in
+            _backward_from_one(act, theta, grad, w_off, b_off, fan_in, Z, A, in_row, cur, nxt, B, layers[l - 1, 3])
+            row = in_row
+            cur, nxt = nxt, cur
+        elif l == 0:
             _weights_gradient(blas, blas_from, grad, w_off, b_off, fan_in, fan_out, XT, 0, cur, B, top)
         else:
             in_row = row - fan_in
