@@ -13,6 +13,9 @@ the epoch. The NumPy side is dlbench's own reference loop (:mod:`dlbench.referen
 the torch side is a plain script (parameters as float64 tensors, ``torch.optim``, autograd). Only
 training is timed (dlbench's ``train_seconds``: the compiled loop, compilation excluded).
 GFLOP/s count the multiply-adds of the matrix products (× 2) of every forward and backward pass.
+Each dlbench run is followed by a run of the job's floor (:mod:`dlbench.bench.floor`: its BLAS
+products alone, and Adam's divisions alone), so PyTorch's time over the floor tells how far any
+implementation of the job could get ahead of PyTorch on this machine.
 """
 
 from __future__ import annotations
@@ -120,6 +123,7 @@ def _torch_job(torch, X, y, layers, task, activation, optimizer, lr, batch_size,
 def _job(name, X, y, hidden, n_outputs, task, optimizer, lr, batch_size, epochs, init, repeats, numpy_repeats, torch):
     from ..kernels.blas import find_dgemm
     from ..model import init_params
+    from .floor import floor_seconds
     from ..model.spec import Network
     from ..reference.training import reference_train
     from ..training import kernel_compile_seconds, train
@@ -129,9 +133,13 @@ def _job(name, X, y, hidden, n_outputs, task, optimizer, lr, batch_size, epochs,
     kernel_compile_seconds()
     train(X, y, params, **{**kw, "epochs": 1})
     times = {"dlbench": [], "numpy": [], "torch": []}
+    net = Network.make(X.shape[1], hidden, n_outputs, "relu", task)
+    N = X.shape[0]
+    floors: list = []
     for i in range(max(repeats, numpy_repeats)):
         if i < repeats:
             times["dlbench"].append(train(X, y, params, **kw).train_seconds)
+            floors.append(floor_seconds(net.layers, N, min(batch_size, N), epochs, optimizer, 1))
         if i < numpy_repeats:
             t0 = time.perf_counter()
             reference_train(X, y, params, **kw)
@@ -139,11 +147,10 @@ def _job(name, X, y, hidden, n_outputs, task, optimizer, lr, batch_size, epochs,
             if torch is not None:
                 times["torch"].append(_torch_job(torch, X, y, params.layers, task, "relu", optimizer, lr,
                                                  min(batch_size, X.shape[0]), epochs, 0))
-    net = Network.make(X.shape[1], hidden, n_outputs, "relu", task)
-    N = X.shape[0]
     full = batch_size >= N
     per_epoch = N * net.flops_per_sample() + (0 if full else N * net.forward_flops_per_sample())
     medians = {k: statistics.median(v) for k, v in times.items() if v}
+    floor = {k: statistics.median(f[k] for f in floors) for k in floors[0]} if floors and floors[0] else {}
     steps = epochs * (1 if full else math.ceil(N / batch_size))
     return {
         "job": name,
@@ -156,6 +163,8 @@ def _job(name, X, y, hidden, n_outputs, task, optimizer, lr, batch_size, epochs,
         "gflops": {k: per_epoch * epochs / v / 1e9 for k, v in medians.items()},
         "vs_numpy": medians["numpy"] / medians["dlbench"],
         "vs_torch": medians["torch"] / medians["dlbench"] if "torch" in medians else math.nan,
+        "floor_s": floor,
+        "torch_over_floor": medians["torch"] / floor["floor_s"] if "torch" in medians and floor else math.nan,
         "blas": find_dgemm()[1],
     }
 
@@ -201,7 +210,8 @@ def networks_table(res: dict):
 
     peak = res["peak"]
     table = Table(title="Networks: training time, one thread each", box=box.SIMPLE_HEAVY, title_justify="left")
-    for col in ("job", "dlbench", "NumPy", "PyTorch", "vs NumPy", "vs PyTorch", "dlbench GFLOP/s"):
+    for col in ("job", "dlbench", "NumPy", "PyTorch", "vs NumPy", "vs PyTorch", "dlbench GFLOP/s", "floor",
+                "PyTorch / floor"):
         table.add_column(col, justify="left" if col == "job" else "right")
     for job in res["jobs"]:
         m = job["medians_s"]
@@ -210,6 +220,8 @@ def networks_table(res: dict):
             fmt_seconds(m["torch"]) if "torch" in m else "n/a", f"{job['vs_numpy']:.1f}×",
             f"{job['vs_torch']:.1f}×" if "torch" in m else "n/a",
             f"{job['gflops']['dlbench']:.1f} ({job['gflops']['dlbench'] / peak['nominal_gflops']:.0%})",
+            fmt_seconds(job["floor_s"]["floor_s"]) if job["floor_s"] else "n/a",
+            f"{job['torch_over_floor']:.1f}×" if not math.isnan(job["torch_over_floor"]) else "n/a",
         )
     torch = f"PyTorch {res['torch']} eager" if res["torch"] else "PyTorch not installed (pip install 'dlbench[torch]')"
     table.caption = (
@@ -217,6 +229,8 @@ def networks_table(res: dict):
         f"NumPy = dlbench's NumPy reference loop (NumPy {res['numpy']}); {torch}. BLAS and torch limited to one "
         f"thread. Products via {res['jobs'][0]['blas']}. FP64 peak of one core: {peak['nominal_gflops']:.0f} GFLOP/s "
         f"nominal ({peak['isa']} at {peak['mhz']:.0f} MHz; the % column), {peak['dgemm_gflops']:.0f} GFLOP/s "
-        f"measured for a 1000×1000 NumPy matrix product."
+        f"measured for a 1000×1000 NumPy matrix product. Floor: the job's BLAS products alone, plus, for "
+        f"Adam, its square roots and divisions alone (dlbench.bench.floor), timed with the runs; PyTorch / floor "
+        f"is the highest speed-up over PyTorch those allow."
     )
     return table
