@@ -5,8 +5,9 @@ For a job of :mod:`dlbench.bench.networks`, two compiled loops, timed on their o
 - ``products``: the job's matrix products, the very BLAS calls dlbench's kernel makes (same
   shapes, transposes and leading dimensions): for each step a forward and a weight-gradient
   product per layer and an input-gradient product per layer but the first; for mini-batches, the
-  forward products of the whole set after each epoch. Nothing else: no activation, loss,
-  derivative, bias, gather or update;
+  forward products of the whole set after each epoch. A one-output top layer is left out: the
+  kernel computes it fused with the layer under it, with no BLAS call. Nothing else: no
+  activation, loss, derivative, bias, gather or update;
 - ``divisions`` (Adam only): the square root and the two divisions per parameter that
   ``torch.optim.Adam``'s update makes (``theta += -s m / (sqrt(v) / c + eps)``), over the job's
   steps, in a loop the compiler vectorises; the moments' own updates left out. gd's update has no
@@ -38,21 +39,23 @@ def _products(fn, sizes, W, A, Z, G, n, batch, epochs):
     """The kernel's BLAS calls for ``epochs`` epochs of ``n`` samples in batches of ``batch``
     (``sizes``: fan_in, fan_out per layer; the buffers are only read and written, not used)."""
     ld = np.int64(min(batch, n))
+    L = sizes.shape[0]
+    top = L - 1 if L > 1 and sizes[L - 1, 1] == 1 else L  # layers from here on are fused, not BLAS
     for _ in range(epochs):
         for start in range(0, n, batch):
             B = np.int64(min(batch, n - start))
-            for l in range(sizes.shape[0]):
+            for l in range(top):
                 fi, fo = sizes[l, 0], sizes[l, 1]
                 dgemm(fn, np.int64(TRANS), np.int64(NO_TRANS), fo, B, fi, 1.0, np.uint64(W.ctypes.data), fo,
                       np.uint64(A.ctypes.data), ld, 0.0, np.uint64(Z.ctypes.data), ld)
-            for l in range(sizes.shape[0] - 1, -1, -1):
+            for l in range(top - 1, -1, -1):
                 fi, fo = sizes[l, 0], sizes[l, 1]
                 dgemm(fn, np.int64(NO_TRANS), np.int64(TRANS), fi, fo, B, 1.0, np.uint64(A.ctypes.data), ld,
                       np.uint64(Z.ctypes.data), ld, 0.0, np.uint64(G.ctypes.data), fo)
                 if l > 0:
                     dgemm(fn, np.int64(NO_TRANS), np.int64(NO_TRANS), fi, B, fo, 1.0, np.uint64(W.ctypes.data), fo,
                           np.uint64(Z.ctypes.data), ld, 0.0, np.uint64(A.ctypes.data), ld)
-        for l in range(sizes.shape[0] if batch < n else 0):  # the epoch's loss over the whole set
+        for l in range(top if batch < n else 0):  # the epoch's loss over the whole set
             fi, fo = sizes[l, 0], sizes[l, 1]
             dgemm(fn, np.int64(TRANS), np.int64(NO_TRANS), fo, np.int64(n), fi, 1.0, np.uint64(W.ctypes.data), fo,
                   np.uint64(A.ctypes.data), np.int64(n), 0.0, np.uint64(Z.ctypes.data), np.int64(n))

@@ -123,10 +123,10 @@ def _torch_job(torch, X, y, layers, task, activation, optimizer, lr, batch_size,
 def _job(name, X, y, hidden, n_outputs, task, optimizer, lr, batch_size, epochs, init, repeats, numpy_repeats, torch):
     from ..kernels.blas import find_dgemm
     from ..model import init_params
-    from .floor import floor_seconds
     from ..model.spec import Network
     from ..reference.training import reference_train
     from ..training import kernel_compile_seconds, train
+    from .floor import floor_seconds
 
     params = init_params(X.shape[1], hidden, init, 0, n_outputs)
     kw = dict(optimizer=optimizer, lr=lr, batch_size=batch_size, epochs=epochs, task=task, seed=0)
